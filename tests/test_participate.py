@@ -1,0 +1,302 @@
+"""The participant app's server side: shell, service worker, manifest, compression, HTTPS."""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import json
+import re
+import shutil
+import stat
+import threading
+import uuid
+from datetime import datetime, timedelta
+from html import unescape
+from io import BytesIO
+from zoneinfo import ZoneInfo
+
+import brotli
+import pytest
+import sqlalchemy as sa
+from conftest import auth
+from cryptography import x509
+from PIL import Image
+from werkzeug.serving import make_server
+
+from walkapp import create_app, resource_dir
+from walkapp.extensions import db, utcnow
+from walkapp.models import Observation
+from walkapp.participate import dark_at, strings
+from walkapp.participate.assets import assets, leaflet_dir
+from walkapp.participate.testing import EXTENSION_KEY, LostAnswers, install_test_hooks
+
+VALENCIENNES = (50.3571, 3.5219)
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def shell_data(html: str) -> dict:
+    raw = re.search(r'<script type="application/json" id="walkapp-data">(.*?)</script>', html, re.S)
+    return json.loads(raw.group(1))
+
+
+# --- The app shell ----------------------------------------------------------------------------
+
+
+def test_every_sentence_of_the_app_is_in_french_and_english():
+    from walkapp import create_app as make
+
+    app = make({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": "/tmp/walkapp-strings"})
+    with app.test_request_context():
+        catalog = strings.catalog()
+    assert set(catalog) == {"fr", "en"}
+    assert set(catalog["fr"]) == set(catalog["en"]) == set(strings.STRINGS)
+    same = {k for k in strings.STRINGS if catalog["fr"][k] == catalog["en"][k]}
+    assert same == {"nav.label", "walk.code"}  # "Menu" and "Code" are French too
+    for key, text in catalog["fr"].items():  # placeholders survive translation
+        assert set(re.findall(r"{\w+}", text)) == set(re.findall(r"{\w+}", catalog["en"][key]))
+
+
+def test_join_link_opens_the_consent_screen(client, make_walk, app):
+    app.config["DATA_CONTROLLER"] = "Ville <d'essai>"
+    walk = make_walk()
+    r = client.get(f"/j/{walk.join_code}")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and '<html lang="fr"' in html
+    assert "Ville &lt;d&#39;essai&gt;" in html  # the data controller, escaped
+    text = unescape(html)
+    assert "Gardées 5 ans au plus" in text and "J'ai moins de 15 ans" in text
+    assert "le téléphone arrête d'enregistrer quand l'écran se verrouille" in text
+    data = shell_data(html)
+    assert data["start"] == "join" and data["walk"]["code"] == walk.join_code
+    assert data["strings"]["en"]["tag.title"] == "Tag a spot"
+    assert data["strings"]["fr"]["tag.title"] == "Signaler un point"
+    assert data["config"]["tiles"] == ""  # tests run with no tile server
+    # Leaflet and the app's scripts come from this server, never from a CDN.
+    for src in re.findall(r'(?:src|href)="([^"]+)"', html):
+        assert src.startswith(("/", "#", "tel:", "sms:")), src
+
+
+def test_join_link_of_a_closed_walk_says_so(client, make_walk):
+    walk = make_walk(status="closed")
+    html = client.get(f"/j/{walk.join_code}").get_data(as_text=True)
+    assert "Cette marche est terminée" in unescape(html) and 'id="consent-form"' not in html
+
+
+def test_app_and_erase_pages_are_the_same_shell(client):
+    for path, start in (("/app", ""), ("/erase", "erase")):
+        r = client.get(path, headers={"Accept-Language": "en"})
+        assert r.status_code == 200
+        html = r.get_data(as_text=True)
+        assert '<html lang="en"' in html and shell_data(html)["start"] == start
+        assert "default-src 'self'" in r.headers["Content-Security-Policy"]
+
+
+def test_home_links_to_erasure_and_back_to_the_walk(client):
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/erase"' in html and 'href="/app"' in html
+    assert "Effacer mes données avec mon code" in html
+
+
+@pytest.mark.parametrize(
+    "local, dark",
+    [
+        ("2026-11-22T21:30", True),  # November night in Valenciennes
+        ("2026-11-22T13:00", False),
+        ("2026-06-21T21:30", False),  # midsummer: the sun sets at 21:58
+        ("2026-06-21T22:30", True),
+    ],
+)
+def test_night_mode_by_default_after_sunset(local, dark):
+    when = datetime.fromisoformat(local).replace(tzinfo=PARIS)
+    assert dark_at(VALENCIENNES, when) is dark
+    assert dark_at(None, when) is None
+
+
+def test_join_link_tells_the_app_whether_it_is_dark(client, make_walk, monkeypatch):
+    import walkapp.participate as participate
+
+    walk = make_walk()
+    for dark, theme in ((True, "night"), (False, "day")):
+        monkeypatch.setattr(participate, "dark_at", lambda place, when, d=dark: d)
+        html = client.get(f"/j/{walk.join_code}").get_data(as_text=True)
+        assert f'data-theme-auto="{theme}"' in html
+
+
+# --- Service worker, manifest, versioned files -------------------------------------------------
+
+
+def precache_of(sw: str) -> list[str]:
+    return json.loads(re.search(r"const PRECACHE = (\[.*?\]);", sw).group(1))
+
+
+def sw_hash(sw: str) -> str:
+    return re.search(r"/static/pwa/outbox.js\?v=(\w+)", sw).group(1)
+
+
+def test_service_worker_precaches_the_shell_libraries_and_taxonomy(client):
+    r = client.get("/sw.js")
+    sw = r.get_data(as_text=True)
+    assert r.status_code == 200 and r.mimetype == "text/javascript"
+    assert r.headers["Cache-Control"] == "no-cache"
+    precache = precache_of(sw)
+    assert {"/app", "/api/v1/taxonomy", "/manifest.webmanifest"} <= set(precache)
+    assert any(u.startswith("/vendor/leaflet/leaflet.js?v=") for u in precache)
+    assert any(u.startswith("/static/pwa/outbox.js?v=") for u in precache)
+    for url in precache:
+        with client.get(url) as answer:
+            assert answer.status_code == 200, url
+            if "?v=" in url:
+                assert answer.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    # Hand-written, awaiting its precache, deleting old caches, Background Sync as an extra.
+    outbox = f'"/static/pwa/outbox.js?v={sw_hash(sw)}"'
+    assert re.findall(r"importScripts\((.*?)\)", sw) == [outbox]
+    assert "event.waitUntil" in sw and "cache.addAll" in sw and "caches.delete" in sw
+    assert 'addEventListener("sync"' in sw
+
+
+def test_worker_version_is_a_hash_of_the_files(tmp_path, monkeypatch):
+    static = tmp_path / "static"
+    shutil.copytree(resource_dir("static"), static)
+
+    def version() -> str:
+        app = create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path / "i")})
+        app.static_folder = str(static)
+        with app.test_request_context():
+            return assets().version
+
+    first = version()
+    assert version() == first  # stable
+    (static / "pwa" / "app.js").write_text((static / "pwa" / "app.js").read_text() + "\n// x")
+    assert version() != first
+
+
+def test_manifest_makes_the_app_installable(client):
+    r = client.get("/manifest.webmanifest")
+    manifest = r.get_json(force=True)
+    assert r.mimetype == "application/manifest+json"
+    assert manifest["start_url"] == "/app" and manifest["display"] == "standalone"
+    sizes = {}
+    for icon in manifest["icons"]:
+        with client.get(icon["src"]) as answer:
+            assert answer.status_code == 200 and answer.mimetype == "image/png"
+            data = answer.data
+        with Image.open(BytesIO(data)) as image:
+            sizes[icon.get("purpose", "any")] = sizes.get(icon.get("purpose", "any"), []) + [
+                image.size
+            ]
+    assert (192, 192) in sizes["any"] and (512, 512) in sizes["any"]
+    assert sizes["maskable"] == [(512, 512)]
+
+
+def test_leaflet_comes_from_npm_and_nothing_else_from_there(client):
+    with client.get("/vendor/leaflet/leaflet.js") as r:
+        assert r.status_code == 200
+        assert r.data == (leaflet_dir() / "leaflet.js").read_bytes()
+    for path in ("/vendor/leaflet/../package.json", "/vendor/leaflet/leaflet-src.js"):
+        assert client.get(path).status_code == 404
+
+
+# --- Compression ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding, decode", [("br", brotli.decompress), ("gzip", gzip.decompress)])
+def test_text_is_compressed(client, encoding, decode):
+    for path in ("/app", "/static/pwa/app.js", "/vendor/leaflet/leaflet.js", "/api/v1/taxonomy"):
+        with client.get(path) as r:
+            plain = r.data
+        r = client.get(path, headers={"Accept-Encoding": encoding})
+        assert r.headers.get("Content-Encoding") == encoding, path
+        assert decode(r.data) == plain and len(r.data) < len(plain) / 2, path
+        assert "Accept-Encoding" in r.headers["Vary"]
+
+
+# --- Test-only hook: a lost answer ------------------------------------------------------------
+
+
+def test_lost_answer_hook_exists_only_in_tests(tmp_path):
+    app = create_app({"SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path)})
+    assert EXTENSION_KEY not in app.extensions
+    assert not isinstance(app.wsgi_app, LostAnswers)
+    with pytest.raises(RuntimeError):
+        install_test_hooks(app)
+
+
+def test_lost_answer_hook_commits_then_hangs_up(app, make_walk, join):
+    walk = make_walk()
+    token = join(walk)[0]
+    hook = app.extensions[EXTENSION_KEY]
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    spot = {
+        "id": str(uuid.uuid4()),
+        "lat": 50.3561,
+        "lon": 3.5187,
+        "recorded_at": (utcnow() - timedelta(minutes=1)).isoformat(),
+        "category": "lighting",
+        "feeling": 2,
+    }
+
+    def post() -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
+        try:
+            headers = {**auth(token), "Content-Type": "application/json"}
+            conn.request("POST", "/api/v1/observations", json.dumps(spot), headers)
+            return conn.getresponse().status
+        finally:
+            conn.close()
+
+    try:
+        hook.arm("POST", "/api/v1/observations")
+        with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+            post()
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Observation)) == 1
+        assert post() == 200  # the retry: same id, same content, the same spot
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Observation)) == 1
+        assert hook.dropped == [("POST", "/api/v1/observations")]
+    finally:
+        server.shutdown()
+        thread.join(10)
+        server.server_close()
+
+
+# --- HTTPS on the local network ---------------------------------------------------------------
+
+
+def test_local_ca_and_server_certificate(tmp_path):
+    from walkapp.https import CA_KEY, SERVER_KEY, ensure_certificates
+
+    certs = ensure_certificates(tmp_path, ["192.168.1.20", "walkapp.lan"])
+    ca = x509.load_pem_x509_certificate(certs.ca_cert.read_bytes())
+    server = x509.load_pem_x509_certificate(certs.server_cert.read_bytes())
+    assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    server.verify_directly_issued_by(ca)
+    san = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    ips = {str(ip) for ip in san.get_values_for_type(x509.IPAddress)}
+    assert {"127.0.0.1", "192.168.1.20"} <= ips
+    assert {"localhost", "walkapp.lan"} <= set(san.get_values_for_type(x509.DNSName))
+    assert (server.not_valid_after_utc - server.not_valid_before_utc).days <= 825  # Apple's rule
+    for key in (CA_KEY, SERVER_KEY):
+        assert stat.S_IMODE((certs.ca_cert.parent / key).stat().st_mode) == 0o600
+    ca_pem, server_pem = certs.ca_cert.read_bytes(), certs.server_cert.read_bytes()
+    # Made once, kept: the phone trusts the same CA next time.
+    again = ensure_certificates(tmp_path, ["192.168.1.20", "walkapp.lan"])
+    assert (again.ca_cert.read_bytes(), again.server_cert.read_bytes()) == (ca_pem, server_pem)
+    # A new address gets a new server certificate from the same CA.
+    moved = ensure_certificates(tmp_path, ["10.0.0.7"])
+    assert moved.ca_cert.read_bytes() == ca_pem
+    assert moved.server_cert.read_bytes() != server_pem
+    assert "10.0.0.7" in moved.addresses
+
+
+def test_ca_certificate_is_served_for_phones(client, app):
+    from walkapp.https import ensure_certificates
+
+    assert client.get("/ca.crt").status_code == 404
+    certs = ensure_certificates(app.instance_path)
+    with client.get("/ca.crt") as r:
+        assert r.status_code == 200 and r.mimetype == "application/x-x509-ca-cert"
+        assert r.data == certs.ca_cert.read_bytes()
+    assert b"PRIVATE KEY" not in r.data

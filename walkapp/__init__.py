@@ -1,0 +1,138 @@
+"""walkapp: the field tool of gender-sensitive urban planning."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def resource_dir(name: str) -> Path:
+    """templates/, static/, migrations/, exports/: inside the wheel, or at the repository top."""
+    packaged = PACKAGE_DIR / name
+    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / name
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    from . import cli, i18n, pages
+    from .api import bp as api_bp
+    from .api import json_http_error
+    from .config import default_settings, persistent_secret_key, settings_from_env
+    from .extensions import csrf, db, login_manager, migrate
+    from .ratelimit import FailureLimiter
+
+    config = dict(config or {})
+    instance_path = str(
+        Path(
+            config.pop("INSTANCE_PATH", None)
+            or os.environ.get("WALKAPP_INSTANCE_PATH")
+            or Path.cwd() / "instance"
+        ).resolve()
+    )
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
+    )
+    app.config.update(default_settings(instance_path))
+    app.config.update(settings_from_env())
+    app.config.update(config)
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = persistent_secret_key(instance_path)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")))
+    csrf.init_app(app)
+    csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF cannot apply
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    app.extensions["walkapp.failure_limiter"] = FailureLimiter(
+        app.config["JOIN_FAILURE_LIMIT"], app.config["RATELIMIT_STORAGE_URI"]
+    )
+
+    app.register_blueprint(api_bp)
+    pages.init_app(app)
+    cli.init_app(app)
+    _compress_responses(app)
+    if app.config.get("TESTING"):
+        # Only in tests: lets a test lose the answer to a request (see participate/testing.py).
+        from .participate.testing import install_test_hooks
+
+        install_test_hooks(app)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if request.path.startswith("/api/"):
+            return json_http_error(exc)
+        return pages.error_page(exc)
+
+    _register_request_rules(app)
+    return app
+
+
+def _compress_responses(app: Flask) -> None:
+    """Brotli or gzip for text (HTML, CSS, JS, JSON): the participant app's 150 KB budget."""
+    from flask_compress import Compress
+
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "deflate"])
+    app.config.setdefault("COMPRESS_BR_LEVEL", 5)
+    compress = Compress(app)
+    compress.compress_mimetypes_set.add("application/geo+json")
+    text_types = compress.compress_mimetypes_set
+
+    @app.after_request
+    def read_text_files_whole(response):
+        # Runs before flask-compress (registered after it). flask-compress compresses a file
+        # response chunk by chunk and never closes the file; read small text files first.
+        length = response.content_length or 0
+        if response.direct_passthrough and response.mimetype in text_types and length < 2**21:
+            body = response.response
+            try:
+                data = b"".join(body)
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
+            response.direct_passthrough = False
+            response.set_data(data)
+        return response
+
+
+def _register_request_rules(app: Flask) -> None:
+    from .extensions import write_intent
+
+    @app.before_request
+    def declare_write_intent():
+        # SQLite write transactions start with BEGIN IMMEDIATE (see extensions.py).
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            write_intent.set(True)
+
+    @app.teardown_request
+    def forget_write_intent(_exc):
+        write_intent.set(False)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", content_security_policy(app))
+        return response
+
+
+def content_security_policy(app: Flask) -> str:
+    tiles = (app.config.get("TILE_URL") or "").replace("{s}", "*")
+    tile_origin = "/".join(tiles.split("/")[:3]) if tiles.startswith("http") else ""
+    return (
+        f"default-src 'self'; img-src 'self' data: blob: {tile_origin}".rstrip()
+        + "; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; "
+        "base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+    )

@@ -1,0 +1,29 @@
+"""Who is calling: a participant's bearer token, or a planner's session."""
+
+from __future__ import annotations
+
+from flask import request
+
+from ..extensions import db
+from ..models import Participant, Project
+from ..planner.access import is_member
+from ..services.capture import participant_for_token
+from .spec import Unauthorized
+
+
+def bearer_token() -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def require_participant() -> Participant:
+    token = bearer_token()
+    participant = participant_for_token(token) if token else None
+    if participant is None:
+        raise Unauthorized({"auth": "a valid participant token is required"})
+    return participant
+
+
+def planner_can_read(project_id: int) -> bool:
+    """A planner session of a member of the project (an admin reads all)."""
+    return is_member(project_id) and db.session.get(Project, project_id) is not None

@@ -1,0 +1,235 @@
+"""Request and response schemas of the API v1.
+
+They validate every request (strict JSON: no coercion, unknown fields refused) and they generate
+the OpenAPI document, so the contract cannot drift from the code. Allowed codes come from
+domain.vocabularies.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+
+from ..domain import vocabularies as v
+
+
+def _literal(vocab: v.Vocabulary):
+    return Literal[vocab.codes]  # type: ignore[valid-type]
+
+
+def _clean_text(value: str) -> str:
+    # PostgreSQL refuses NUL in text, and lone surrogates are not UTF-8: refuse both up front.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
+
+
+def _aware_instant(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("must include a time zone offset or Z, e.g. 2026-11-22T21:30:00+01:00")
+    if not 2000 <= value.year <= 2100:
+        raise ValueError("must be between the years 2000 and 2100")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_clean_text)]
+Instant = Annotated[
+    datetime,
+    AfterValidator(_aware_instant),
+    Field(description="ISO 8601 date and time with an offset or Z"),
+]
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+Accuracy = Annotated[float, Field(ge=0, le=100_000, description="metres (GPS accuracy radius)")]
+Rating = Annotated[int, Field(ge=v.CRITERION_MIN, le=v.CRITERION_MAX)]
+Feeling = Annotated[
+    int,
+    Field(
+        ge=v.FEELING_MIN, le=v.FEELING_MAX, description="1 very unsafe ... 5 safe and comfortable"
+    ),
+]
+
+Category = _literal(v.CATEGORIES)
+Gender = _literal(v.GENDERS)
+AgeBand = _literal(v.AGE_BANDS)
+
+
+class Strict(BaseModel):
+    """Strict JSON input: wrong types are errors, unknown fields are errors, no NaN/Infinity."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- Join ---------------------------------------------------------------------------------------
+
+
+class Profile(Strict):
+    """Every answer is optional."""
+
+    gender: Gender | None = None
+    age_band: AgeBand | None = None
+    resident: _literal(v.RESIDENT) | None = None
+    mobility: _literal(v.MOBILITY) | None = None
+
+
+class JoinRequest(Strict):
+    consent: bool = Field(description="must be true: the participant agreed to the consent text")
+    guardian_consent: bool = Field(
+        default=False, description="a parent or guardian agrees (required under 15)"
+    )
+    track_consent: bool = Field(
+        default=False, description="agrees to record the route trace while the app is open"
+    )
+    profile: Profile | None = None
+
+
+class StopOut(Output):
+    id: int
+    number: int
+    name: str
+    lat: float
+    lon: float
+
+
+class WalkOut(Output):
+    id: int
+    title: str
+    kind: _literal(v.EVENT_KINDS)
+    audience: _literal(v.AUDIENCES)
+    status: _literal(v.WALK_STATUSES)
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    perimeter: dict[str, Any] | None = Field(description="GeoJSON Polygon or MultiPolygon")
+    stops: list[StopOut]
+
+
+class JoinOut(Output):
+    participant_id: int
+    token: str = Field(description="send as `Authorization: Bearer <token>`; shown once")
+    erasure_code: str = Field(description="erases everything even if the phone is lost; shown once")
+    walk: WalkOut
+
+
+# --- Observations -------------------------------------------------------------------------------
+
+Ratings = create_model(
+    "Ratings",
+    __base__=Strict,
+    __doc__="Safetipin criteria, each 0 (bad) to 3 (good); all optional.",
+    **{code: (Rating | None, None) for code in v.CRITERIA.codes},
+)
+
+
+class ObservationFields(Strict):
+    lat: Latitude
+    lon: Longitude
+    accuracy_m: Accuracy | None = None
+    recorded_at: Instant
+    category: Category
+    feeling: Feeling
+    ratings: Ratings | None = None  # type: ignore[valid-type]
+    stop_id: int | None = None
+    comment: Annotated[Text, Field(max_length=2000)] | None = None
+
+
+class ObservationIn(ObservationFields):
+    id: uuid.UUID = Field(description="made by the client once, at capture (idempotency key)")
+
+
+class ObservationPatch(Strict):
+    """Only the fields to change; `null` clears an optional field."""
+
+    lat: Latitude = None  # type: ignore[assignment]
+    lon: Longitude = None  # type: ignore[assignment]
+    accuracy_m: Accuracy | None = None
+    recorded_at: Instant = None  # type: ignore[assignment]
+    category: Category = None  # type: ignore[assignment]
+    feeling: Feeling = None  # type: ignore[assignment]
+    ratings: Ratings | None = None  # type: ignore[valid-type]
+    stop_id: int | None = None
+    comment: Annotated[Text, Field(max_length=2000)] | None = None
+
+
+class PhotoRef(Output):
+    id: int
+    url: str
+    thumbnail_url: str
+
+
+class PhotoOut(PhotoRef):
+    observation_id: uuid.UUID
+    width: int
+    height: int
+
+
+class ObservationOut(Output):
+    id: uuid.UUID
+    walk_id: int
+    lat: float
+    lon: float
+    accuracy_m: float | None
+    recorded_at: datetime = Field(description="with the device's original offset")
+    received_at: datetime
+    updated_at: datetime | None
+    local_date: date = Field(description="in the project's time zone")
+    time_slot: _literal(v.TIME_SLOTS)
+    light_condition: _literal(v.LIGHT_CONDITIONS)
+    category: Category
+    feeling: int
+    ratings: dict[str, int] | None
+    stop_id: int | None
+    comment: str | None
+    photos: list[PhotoRef]
+
+
+class ObservationList(Output):
+    observations: list[ObservationOut]
+
+
+# --- Me, track, erasure -------------------------------------------------------------------------
+
+
+class TrackPointIn(Strict):
+    lat: Latitude
+    lon: Longitude
+    accuracy_m: Accuracy | None = None
+    t: Instant
+
+
+class TrackIn(Strict):
+    points: list[TrackPointIn] = Field(min_length=1, max_length=1000)
+
+
+class TrackOut(Output):
+    stored: int = Field(description="points newly stored (points already stored are skipped)")
+
+
+class ErasureIn(Strict):
+    erasure_code: Annotated[Text, Field(min_length=1, max_length=64)]
+
+
+# --- Misc ---------------------------------------------------------------------------------------
+
+
+class Errors(Output):
+    errors: dict[str, str] = Field(description="field (or 'body', 'auth', ...) -> message")
+
+
+class Taxonomy(Output):
+    model_config = ConfigDict(extra="allow")
+
+
+def as_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)

@@ -1,0 +1,1 @@
+"""Pure functions on plain data: no Flask, no database session."""

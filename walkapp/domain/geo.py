@@ -1,0 +1,242 @@
+"""Perimeters of projects and walks: GeoJSON in, one clean polygon geometry out.
+
+A planner uploads or draws a perimeter. `perimeter_geometry` accepts:
+  - a GeoJSON geometry: Polygon or MultiPolygon;
+  - a Feature whose geometry is one of those;
+  - a FeatureCollection of one or more such features. Several features are merged (their
+    union) into one geometry: overlapping or touching parts fuse into a Polygon, separate parts
+    give a MultiPolygon. Each feature is validated on its own first, so an error names it.
+
+It returns a normalised GeoJSON geometry dict (RFC 7946): "Polygon" or "MultiPolygon", 2D
+(an altitude, if any, is dropped), rings closed, exterior rings counter-clockwise and holes
+clockwise, coordinates as lists of [longitude, latitude] floats in WGS84. Open rings are closed
+rather than refused (drawing tools differ). Perimeters that cross the antimeridian are not
+supported (nobody walks there).
+
+Errors raise `PerimeterError` (a ValueError) whose `.message` is a plain-English sentence fit to
+show a planner.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import shapely
+from shapely.geometry import MultiPolygon, Point, Polygon, shape
+from shapely.geometry.polygon import orient
+from shapely.validation import explain_validity
+
+# Far above any neighbourhood outline (Place du Canada has 9 vertices), low enough that
+# validating a hostile upload stays cheap.
+MAX_VERTICES = 20_000
+# Square degrees; 1e-12 deg^2 is about 0.01 m^2. Below that, a "polygon" is a line or a point
+# (floating-point noise keeps collinear points from giving exactly 0).
+MIN_AREA_DEG2 = 1e-12
+
+_NOT_POLYGON_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "GeometryCollection"}
+_RANGE_HINT = (
+    "coordinates must be WGS84 degrees, longitude first then latitude (as GeoJSON requires); "
+    "projected coordinates such as Lambert-93 metres are not accepted"
+)
+# Plain words for GEOS's validity reasons (shapely.validation.explain_validity).
+_VALIDITY_WORDS = {
+    "Self-intersection": "its edges cross each other",
+    "Ring Self-intersection": "an outline touches itself",
+    "Hole lies outside shell": "a hole lies outside the outline",
+    "Nested shells": "one part lies inside another",
+    "Nested holes": "one hole lies inside another",
+    "Interior is disconnected": "its holes cut it into pieces",
+    "Duplicate Rings": "an outline is repeated",
+    "Too few points": "an outline has too few points",
+}
+
+Ring = list[tuple[float, float]]
+
+
+class PerimeterError(ValueError):
+    """The perimeter cannot be used; `.message` says why, in plain English."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _load(data: object) -> Mapping[str, Any]:
+    if isinstance(data, str | bytes | bytearray):
+        try:
+            data = json.loads(data, parse_constant=_refuse_constant)
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            raise PerimeterError("This file is not GeoJSON: it is not valid JSON.") from exc
+    if not isinstance(data, Mapping) or not isinstance(data.get("type"), str):
+        raise PerimeterError('This is not GeoJSON: expected a JSON object with a "type".')
+    return data
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _position(pos: object) -> tuple[float, float]:
+    if not isinstance(pos, list | tuple) or len(pos) not in (2, 3):
+        raise PerimeterError("This is not GeoJSON: a position must be [longitude, latitude].")
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in pos):
+        raise PerimeterError("This is not GeoJSON: coordinates must be numbers.")
+    lon, lat = float(pos[0]), float(pos[1])
+    if not (math.isfinite(lon) and -180.0 <= lon <= 180.0):
+        raise PerimeterError(f"Longitude {pos[0]} is outside -180..180: {_RANGE_HINT}.")
+    if not (math.isfinite(lat) and -90.0 <= lat <= 90.0):
+        raise PerimeterError(f"Latitude {pos[1]} is outside -90..90: {_RANGE_HINT}.")
+    return lon, lat
+
+
+def _ring(coords: object) -> Ring:
+    if not isinstance(coords, list | tuple):
+        raise PerimeterError("This is not GeoJSON: a ring must be a list of positions.")
+    ring = [_position(p) for p in coords]
+    if ring and ring[0] != ring[-1]:
+        ring.append(ring[0])
+    if len(ring) < 4:
+        raise PerimeterError("An outline needs at least 3 corners.")
+    return ring
+
+
+def _polygon_rings(coords: object) -> list[Ring]:
+    if not isinstance(coords, list | tuple) or not coords:
+        raise PerimeterError("This is not GeoJSON: a polygon must be a list of rings.")
+    return [_ring(r) for r in coords]
+
+
+def _geometry_parts(geometry: object) -> list[list[Ring]]:
+    """The polygons (each a list of rings) of one GeoJSON geometry."""
+    if not isinstance(geometry, Mapping):
+        raise PerimeterError("This is not GeoJSON: a geometry must be an object.")
+    kind = geometry.get("type")
+    coords = geometry.get("coordinates")
+    if kind == "Polygon":
+        return [_polygon_rings(coords)]
+    if kind == "MultiPolygon":
+        if not isinstance(coords, list | tuple) or not coords:
+            raise PerimeterError("This is not GeoJSON: a MultiPolygon must list polygons.")
+        return [_polygon_rings(p) for p in coords]
+    if kind in _NOT_POLYGON_TYPES:
+        raise PerimeterError(f"{kind} is not a polygon: the perimeter must be a closed area.")
+    raise PerimeterError(f"This is not GeoJSON: unknown geometry type {kind!r}.")
+
+
+def _feature_geometry(feature: object, where: str) -> object:
+    if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
+        raise PerimeterError(f"This is not GeoJSON: {where} is not a Feature.")
+    if feature.get("geometry") is None:
+        raise PerimeterError(f"{where.capitalize()} has no geometry.")
+    return feature["geometry"]
+
+
+def _geometries(obj: Mapping[str, Any]) -> list[object]:
+    """The GeoJSON geometries the object carries (several only for a FeatureCollection)."""
+    kind = obj["type"]
+    if kind == "FeatureCollection":
+        features = obj.get("features")
+        if not isinstance(features, list | tuple):
+            raise PerimeterError('This is not GeoJSON: a FeatureCollection needs "features".')
+        if not features:
+            raise PerimeterError("The file has no feature: draw or upload one perimeter.")
+        return [_feature_geometry(f, f"feature {i}") for i, f in enumerate(features, start=1)]
+    if kind == "Feature":
+        return [_feature_geometry(obj, "the feature")]
+    return [obj]
+
+
+def _validity_message(reason: str) -> str:
+    name = reason.split("[", 1)[0]
+    words = _VALIDITY_WORDS.get(name, "its outline is broken")
+    return f"The perimeter is not a valid polygon: {words} ({reason}). Redraw it."
+
+
+def _check_area(rings: list[Ring]) -> None:
+    # The convex hull of the outline: zero when every corner is on one line (or one point).
+    # Checked before validity, which would only say "Too few points" or "Self-intersection".
+    if Polygon(rings[0]).convex_hull.area < MIN_AREA_DEG2:
+        raise PerimeterError("The perimeter has no area: its corners are all on one line.")
+
+
+def _check_valid(geom: shapely.Geometry) -> None:
+    if not geom.is_valid:
+        raise PerimeterError(_validity_message(explain_validity(geom)))
+
+
+def _build(parts: list[list[Ring]]) -> Polygon | MultiPolygon:
+    polygons = []
+    for rings in parts:
+        _check_area(rings)
+        polygon = Polygon(rings[0], rings[1:])
+        _check_valid(polygon)
+        polygons.append(polygon)
+    if len(polygons) == 1:
+        return polygons[0]
+    multi = MultiPolygon(polygons)
+    _check_valid(multi)  # parts of one MultiPolygon must not overlap
+    return multi
+
+
+def _oriented(geom: shapely.Geometry) -> Polygon | MultiPolygon:
+    """Exterior rings counter-clockwise, holes clockwise (RFC 7946, section 3.1.6)."""
+    if isinstance(geom, Polygon):
+        return orient(geom, sign=1.0)
+    if isinstance(geom, MultiPolygon):
+        return MultiPolygon([orient(p, sign=1.0) for p in geom.geoms])
+    # A union of valid polygons is polygonal; anything else is a bug upstream.
+    raise PerimeterError(f"The perimeter is a {geom.geom_type}, not a polygon.")
+
+
+def _polygon_coords(polygon: Polygon) -> list[list[list[float]]]:
+    rings = [polygon.exterior, *polygon.interiors]
+    return [[[x, y] for x, y in ring.coords] for ring in rings]
+
+
+def _to_geojson(geom: Polygon | MultiPolygon) -> dict[str, Any]:
+    if isinstance(geom, Polygon):
+        return {"type": "Polygon", "coordinates": _polygon_coords(geom)}
+    return {"type": "MultiPolygon", "coordinates": [_polygon_coords(p) for p in geom.geoms]}
+
+
+def perimeter_geometry(data: object) -> dict[str, Any]:
+    """Validate a perimeter (GeoJSON object, or its JSON text) and return it normalised.
+
+    See the module docstring for what is accepted and returned. Raises PerimeterError.
+    """
+    obj = _load(data)
+    all_parts = [_geometry_parts(g) for g in _geometries(obj)]
+    vertices = sum(len(ring) for parts in all_parts for rings in parts for ring in rings)
+    if vertices > MAX_VERTICES:
+        raise PerimeterError(
+            f"The perimeter has {vertices} points; simplify it to at most {MAX_VERTICES}."
+        )
+    shapes = [_build(parts) for parts in all_parts]
+    merged = shapes[0] if len(shapes) == 1 else shapely.union_all(shapes)
+    geom = _oriented(merged)
+    if geom.is_empty or geom.area < MIN_AREA_DEG2:
+        raise PerimeterError("The perimeter has no area.")
+    return _to_geojson(geom)
+
+
+def point_in_perimeter(geometry: Mapping[str, Any], lat: float, lon: float) -> bool:
+    """Whether (lat, lon) is inside the perimeter or on its edge.
+
+    `geometry` is a GeoJSON geometry as returned by `perimeter_geometry`.
+    """
+    return bool(shape(geometry).covers(Point(lon, lat)))
+
+
+def centroid(geometry: Mapping[str, Any]) -> tuple[float, float]:
+    """The centre of mass of the perimeter as (lat, lon), e.g. to centre a map.
+
+    For a concave or multi-part perimeter it may fall outside the area itself.
+    """
+    geom = shape(geometry)
+    if geom.is_empty:
+        raise ValueError("an empty geometry has no centroid")
+    point = geom.centroid
+    return point.y, point.x

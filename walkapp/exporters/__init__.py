@@ -1,0 +1,1 @@
+"""Builders of GeoJSON / CSV / DOCX / XLSX / reports from the database."""

@@ -1,0 +1,88 @@
+"""Flask extensions and the database engine rules shared by every app instance."""
+
+from __future__ import annotations
+
+import contextvars
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+
+# Stable constraint names, so migrations behave the same on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# Objects stay readable after the request's commit: answers are built from what was just
+# written, without reading every row back.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+migrate = Migrate()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """An aware UTC datetime on every backend (SQLite keeps no time zone; PostgreSQL does)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: walkapp stores aware UTC datetimes only")
+        value = value.astimezone(UTC)
+        # SQLite compares datetimes as text: store them naive so every row has the same shape.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- SQLite: pragmas and write transactions -------------------------------------------------
+# Registered once, at import, on the Engine class (registering in create_app would stack them).
+# A read-then-write transaction that starts deferred fails with "database is locked" when another
+# writer got there first; `BEGIN IMMEDIATE` takes the write lock up front and waits
+# (busy_timeout) instead. Read-only work keeps plain deferred transactions so readers never queue.
+write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=False)
+
+
+@sa.event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, connection_record):
+    if type(dbapi_connection).__module__.split(".")[0] != "sqlite3":
+        return
+    # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is broken).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+@sa.event.listens_for(Engine, "begin")
+def _sqlite_on_begin(conn):
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")

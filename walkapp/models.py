@@ -1,0 +1,290 @@
+"""The schema: SQLAlchemy 2 typed models. Business rules live in domain/ and services/."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import UTCDateTime, db, utcnow
+
+# none_as_null: a missing value is SQL NULL, not the JSON text 'null' (filters stay right).
+JSONType = sa.JSON(none_as_null=True).with_variant(
+    sa.dialects.postgresql.JSONB(none_as_null=True), "postgresql"
+)
+
+
+class Project(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    commune: Mapped[str] = mapped_column(sa.String(120), default="")
+    # INSEE code of the commune ("59606" for Valenciennes): 5 characters, Corsica has 2A/2B.
+    insee_code: Mapped[str | None] = mapped_column(sa.String(5))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    phase: Mapped[str] = mapped_column(sa.String(20), default="diagnostic")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Paris")
+    # A GeoJSON Polygon or MultiPolygon geometry in WGS84, validated by domain.geo.
+    perimeter: Mapped[dict | None] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    walks: Mapped[list[Walk]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", order_by="Walk.starts_at"
+    )
+    members: Mapped[list[ProjectMember]] = relationship(
+        back_populates="project", cascade="all, delete-orphan"
+    )
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    role: Mapped[str] = mapped_column(sa.String(20), default="planner")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list[ProjectMember]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login reads this
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+class ProjectMember(db.Model):
+    """Who may see a project: a planner sees only the projects they belong to."""
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("project.id", ondelete="CASCADE"), primary_key=True
+    )
+    user: Mapped[User] = relationship(back_populates="memberships")
+    project: Mapped[Project] = relationship(back_populates="members")
+
+
+class Walk(db.Model):
+    """An event: an exploratory walk, a post-works survey or a consultation meeting."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    audience: Mapped[str] = mapped_column(sa.String(20))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    group_description: Mapped[str] = mapped_column(sa.Text, default="")
+    meeting_point: Mapped[str] = mapped_column(sa.String(200), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(sa.String(10), default="planned")
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    join_code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    # Who leads the walk on the street: their session never expires while it is open.
+    facilitator_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="walks")
+    facilitator: Mapped[User | None] = relationship()
+    stops: Mapped[list[Stop]] = relationship(
+        back_populates="walk", cascade="all, delete-orphan", order_by="Stop.number"
+    )
+    participants: WriteOnlyMapped[Participant] = relationship(
+        back_populates="walk", cascade="all, delete-orphan", passive_deletes=True
+    )
+    attendance: Mapped[list[Attendance]] = relationship(
+        back_populates="walk", cascade="all, delete-orphan"
+    )
+
+
+class Stop(db.Model):
+    """A numbered stop of a walk's planned route."""
+
+    __table_args__ = (sa.UniqueConstraint("walk_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    walk_id: Mapped[int] = mapped_column(sa.ForeignKey("walk.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    name: Mapped[str] = mapped_column(sa.String(200))
+    lat: Mapped[float]
+    lon: Mapped[float]
+
+    walk: Mapped[Walk] = relationship(back_populates="stops")
+
+
+class Participant(db.Model):
+    """A pseudonymous participant of one event. Nothing here names a person."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    walk_id: Mapped[int] = mapped_column(sa.ForeignKey("walk.id", ondelete="CASCADE"), index=True)
+    # SHA-256 hex of a 32-byte random token: full entropy, so a fast hash is the right one.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    erasure_code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    consent_version: Mapped[str] = mapped_column(sa.String(20))
+    track_consent: Mapped[bool] = mapped_column(default=False)
+    gender: Mapped[str | None] = mapped_column(sa.String(20))
+    age_band: Mapped[str | None] = mapped_column(sa.String(20))
+    resident: Mapped[str | None] = mapped_column(sa.String(20))
+    mobility: Mapped[str | None] = mapped_column(sa.String(20))
+    # Set when a facilitator enters spots for someone without a smartphone (or from a paper
+    # grid): the person still counts in "who is missing", through this profile.
+    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    walk: Mapped[Walk] = relationship(back_populates="participants")
+    observations: WriteOnlyMapped[Observation] = relationship(
+        back_populates="participant", passive_deletes=True
+    )
+
+
+class Observation(db.Model):
+    """A spot tagged by a participant."""
+
+    __table_args__ = (
+        sa.CheckConstraint("feeling BETWEEN 1 AND 5", name="feeling_range"),
+        sa.Index("ix_observation_walk_id_recorded_at", "walk_id", "recorded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Made by the client once, at capture: retries of the same spot never duplicate it.
+    uuid: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True)
+    participant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    walk_id: Mapped[int] = mapped_column(sa.ForeignKey("walk.id", ondelete="CASCADE"))
+    lat: Mapped[float]
+    lon: Mapped[float]
+    accuracy_m: Mapped[float | None]
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The device's offset from UTC when it recorded the spot, in minutes (+60 in Paris in winter).
+    utc_offset_minutes: Mapped[int]
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Computed once at write time in the project's time zone (SQLite has no time zones).
+    local_date: Mapped[date]
+    time_slot: Mapped[str] = mapped_column(sa.String(20))
+    light_condition: Mapped[str] = mapped_column(sa.String(10))
+    category: Mapped[str] = mapped_column(sa.String(30))
+    feeling: Mapped[int]
+    ratings: Mapped[dict | None] = mapped_column(JSONType)
+    stop_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stop.id", ondelete="SET NULL"))
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    # Entered by a facilitator on someone's behalf (marked as such in every view and export).
+    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    # Moderation: a hidden spot stays stored (with the reason) but leaves maps and exports.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_reason: Mapped[str | None] = mapped_column(sa.Text)
+    hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    participant: Mapped[Participant] = relationship(back_populates="observations")
+    walk: Mapped[Walk] = relationship()
+    stop: Mapped[Stop | None] = relationship()
+    photos: Mapped[list[Photo]] = relationship(
+        back_populates="observation", cascade="all, delete-orphan", order_by="Photo.id"
+    )
+
+
+class StoredFile(db.Model):
+    """A processed photo on disk, named by the SHA-256 of the uploaded bytes.
+
+    Several photos may share one file (the same picture sent twice, or by two people): the file is
+    deleted only when no Photo refers to it any more (the reference count is the rows, never a
+    counter that could drift).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    width: Mapped[int]
+    height: Mapped[int]
+    byte_size: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Photo(db.Model):
+    __table_args__ = (sa.UniqueConstraint("observation_id", "file_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    observation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("observation.id", ondelete="CASCADE"), index=True
+    )
+    file_id: Mapped[int] = mapped_column(sa.ForeignKey("stored_file.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    observation: Mapped[Observation] = relationship(back_populates="photos")
+    file: Mapped[StoredFile] = relationship()
+
+
+class TrackPoint(db.Model):
+    """A point of a participant's route trace (only with their explicit consent)."""
+
+    # One point per instant: a retried upload never duplicates the trace.
+    __table_args__ = (sa.UniqueConstraint("participant_id", "recorded_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(sa.ForeignKey("participant.id", ondelete="CASCADE"))
+    lat: Mapped[float]
+    lon: Mapped[float]
+    accuracy_m: Mapped[float | None]
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Attendance(db.Model):
+    """Head count of an event by gender x age band (feeds "share of women in consultations")."""
+
+    __table_args__ = (sa.UniqueConstraint("walk_id", "gender", "age_band"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    walk_id: Mapped[int] = mapped_column(sa.ForeignKey("walk.id", ondelete="CASCADE"))
+    gender: Mapped[str] = mapped_column(sa.String(20))
+    age_band: Mapped[str] = mapped_column(sa.String(20))
+    count: Mapped[int] = mapped_column(default=0)
+
+    walk: Mapped[Walk] = relationship(back_populates="attendance")
+
+
+class StopNote(db.Model):
+    """The group's remarks at a stop, noted by the facilitator."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    walk_id: Mapped[int] = mapped_column(sa.ForeignKey("walk.id", ondelete="CASCADE"), index=True)
+    stop_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stop.id", ondelete="SET NULL"))
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    stop: Mapped[Stop | None] = relationship()
+    author: Mapped[User | None] = relationship()
+
+
+class AuditEvent(db.Model):
+    """Who created, edited, hid, exported or deleted what, and when. Append-only."""
+
+    __table_args__ = (sa.Index("ix_audit_event_project_id_at", "project_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    project_id: Mapped[int | None] = mapped_column(sa.ForeignKey("project.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(sa.String(40))
+    target_type: Mapped[str] = mapped_column(sa.String(40))
+    target_id: Mapped[str | None] = mapped_column(sa.String(64))
+    details: Mapped[dict | None] = mapped_column(JSONType)
+
+    user: Mapped[User | None] = relationship()

@@ -1,0 +1,233 @@
+"""Participant pages: the home page, the join link (`/j/<code>`) and the offline-first app.
+
+The app is one page (the "shell", `/app`) that the service worker keeps for offline use; the join
+link and the erasure page are the same shell, opened on another screen. Its scripts live in
+static/pwa/, Leaflet comes from npm (package.json) and is served by the app, never by a CDN.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import get_locale
+
+from ..domain import vocabularies
+from ..domain.join_codes import format_join_code, normalize_join_code
+from ..domain.light import SUNRISE_ELEVATION, sun_elevation
+from ..models import Walk
+from ..services.capture import find_walk_by_code
+from ..services.errors import NotFound
+from . import strings
+from .assets import assets, leaflet_dir, precache_urls
+
+bp = Blueprint("participate", __name__)
+
+# How long the consent screen says data is kept (years after the walk), unless configured.
+DEFAULT_RETENTION_YEARS = 5
+YEAR = 365 * 24 * 3600
+SYNC_TAG = "walkapp-outbox"  # the Background Sync tag (outbox.js uses the same)
+
+
+@bp.app_context_processor
+def shell_helpers():
+    return {"s": strings.text, "pwa_assets": assets}
+
+
+@bp.get("/")
+def home():
+    return render_template("participate/home.html")
+
+
+@bp.get("/join")
+def join_form():
+    """The home page's form: a typed code goes to the same page as the QR code."""
+    code = normalize_join_code(request.args.get("code", ""))
+    if code is None:
+        return render_template("participate/home.html", code_error=True), 422
+    return redirect(url_for("participate.join_link", code=code))
+
+
+@bp.get("/j/<code>")
+def join_link(code: str):
+    limiter = current_app.extensions["walkapp.failure_limiter"]
+    address = request.remote_addr or "unknown"
+    if limiter.blocked("join", address):
+        abort(429)
+    try:
+        walk = find_walk_by_code(code)
+    except NotFound:
+        limiter.failed("join", address)
+        abort(404)
+    return _shell(start="join", walk=walk)
+
+
+@bp.get("/app")
+def app_shell():
+    """The app itself: what the service worker precaches and opens offline."""
+    return _shell(start="")
+
+
+@bp.get("/erase")
+def erase():
+    """Erase everything with the erasure code (for someone who lost the phone)."""
+    return _shell(start="erase")
+
+
+def _walk_place(walk: Walk) -> tuple[float, float] | None:
+    from ..domain.geo import centroid
+
+    if walk.project.perimeter:
+        return centroid(walk.project.perimeter)
+    if walk.stops:
+        return walk.stops[0].lat, walk.stops[0].lon
+    return None
+
+
+def dark_at(place: tuple[float, float] | None, when: datetime) -> bool | None:
+    """Whether the sun has set at this place (night mode by default), None if unknown."""
+    if place is None:
+        return None
+    return sun_elevation(place[0], place[1], when) < SUNRISE_ELEVATION
+
+
+def shell_config() -> dict:
+    a = assets()
+    config = current_app.config
+    return {
+        "api": "/api/v1",
+        "app": url_for("participate.app_shell"),
+        "home": url_for("participate.home"),
+        "sw": url_for("participate.service_worker"),
+        "leaflet": {"js": a.leaflet_url("leaflet.js"), "css": a.leaflet_url("leaflet.css")},
+        "tiles": config.get("TILE_URL") or "",
+        "attribution": config.get("TILE_ATTRIBUTION") or "",
+        "version": a.version,
+    }
+
+
+def _shell(*, start: str, walk: Walk | None = None):
+    walk_info = None
+    dark = None
+    if walk is not None:
+        walk_info = {
+            "code": walk.join_code,
+            "title": walk.title,
+            "status": walk.status,
+            "timezone": walk.project.timezone,
+        }
+        dark = dark_at(_walk_place(walk), datetime.now(UTC))
+    data = {
+        "start": start,
+        "lang": str(get_locale()),
+        "strings": strings.catalog(),
+        "config": shell_config(),
+        "walk": walk_info,
+    }
+    return render_template(
+        "participate/app.html",
+        start=start,
+        walk=walk,
+        code=format_join_code(walk.join_code) if walk else None,
+        data=data,
+        dark=dark,
+        v=vocabularies,
+        controller=current_app.config["DATA_CONTROLLER"],
+        retention_years=current_app.config.get("DATA_RETENTION_YEARS", DEFAULT_RETENTION_YEARS),
+    )
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, at the root so that its scope is the whole app."""
+    a = assets()
+    tiles = current_app.config.get("TILE_URL") or ""
+    body = render_template(
+        "participate/sw.js",
+        version=a.version,
+        precache=precache_urls(),
+        outbox_url=a.url("pwa/outbox.js"),
+        app_url=url_for("participate.app_shell"),
+        tile_origin="/".join(tiles.split("/")[:3]) if tiles.startswith("http") else "",
+        sync_tag=SYNC_TAG,
+    )
+    response = current_app.response_class(body, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    a = assets()
+    night = "#121016"
+    response = jsonify(
+        {
+            "name": "walkapp",
+            "short_name": "walkapp",
+            "description": strings.text("tag.title"),
+            "lang": str(get_locale()),
+            "id": url_for("participate.app_shell"),
+            "start_url": url_for("participate.app_shell"),
+            "scope": url_for("participate.home"),
+            "display": "standalone",
+            "orientation": "portrait",
+            "background_color": night,
+            "theme_color": night,
+            "icons": [
+                {"src": a.url("pwa/icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+                {"src": a.url("pwa/icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+                {
+                    "src": a.url("pwa/icons/maskable-512.png"),
+                    "sizes": "512x512",
+                    "type": "image/png",
+                    "purpose": "maskable",
+                },
+            ],
+        }
+    )
+    response.mimetype = "application/manifest+json"
+    return response
+
+
+@bp.get("/vendor/leaflet/<path:filename>")
+def leaflet(filename: str):
+    """Leaflet's own files (installed by npm), served by the app for offline use."""
+    if filename not in ("leaflet.js", "leaflet.css") and not filename.startswith("images/"):
+        abort(404)
+    return send_from_directory(leaflet_dir(), filename)
+
+
+@bp.get("/ca.crt")
+def ca_certificate():
+    """The local certificate authority of `./run --https`, to install on a phone."""
+    from ..https import CA_CERT, https_dir
+
+    folder = https_dir(current_app.instance_path)
+    if not (folder / CA_CERT).is_file():
+        abort(404)
+    response = send_from_directory(Path(folder), CA_CERT, mimetype="application/x-x509-ca-cert")
+    response.headers["Content-Disposition"] = "attachment; filename=walkapp-local-ca.crt"
+    return response
+
+
+@bp.after_app_request
+def cache_versioned_files(response):
+    """Files whose URL carries their hash (?v=) never change: cache them for a year."""
+    if (
+        response.status_code == 200
+        and request.args.get("v")
+        and request.endpoint in ("static", "participate.leaflet")
+    ):
+        response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+    return response

@@ -1,0 +1,9 @@
+"""Planner workspace: accounts, projects, events, the facilitator's live view, triage.
+
+One module per area, each registering its views on the blueprint of blueprint.py.
+"""
+
+from . import admin, auth, events, live, projects, triage
+from .blueprint import bp
+
+__all__ = ["admin", "auth", "bp", "events", "live", "projects", "triage"]

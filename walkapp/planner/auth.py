@@ -1,0 +1,217 @@
+"""Signing in and out; failed sign-ins throttled; idle sessions expire, except mid-walk.
+
+Sessions. A signed-in session is permanent and ends after PERMANENT_SESSION_LIFETIME without
+any request (WALKAPP_SESSION_HOURS, 8 by default); every request refreshes it. Exception: while
+the user facilitates an open walk (Walk.facilitator_id, status "open"), it never ends — a
+facilitator whose phone is offline in the street for hours must not find herself signed out
+with the group waiting. It ends at the first idle check after the walk is closed.
+
+How: the session stores the time of its last request (`SEEN_KEY`), and a before-request hook
+compares it with the lifetime. Flask's signed-cookie session would also refuse a cookie signed
+longer ago than the lifetime, and the browser would drop it; `WalkSessionInterface` lifts both
+limits for a session flagged `KEEP_KEY` (set after each request from the database: does the user
+lead an open walk?). The flag is signed with the cookie, so nobody can set it by hand.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required, login_user, logout_user
+from itsdangerous import BadSignature
+
+from ..extensions import db, login_manager, write_intent
+from ..models import User
+from ..ratelimit import FailureLimiter
+from ..services import accounts
+from ..services.errors import Invalid
+from .blueprint import bp
+from .forms import LoginForm
+
+SEEN_KEY = "seen"  # Unix time of the session's last request
+KEEP_KEY = "keep"  # the user leads an open walk: the session must not expire
+# The cookie of a kept session stays in the browser this long after its last request, at least.
+# A walk lasts a few hours; the flag is checked again on every request.
+KEPT_COOKIE = timedelta(days=2)
+DEFAULT_LOGIN_FAILURE_LIMIT = "10 per 15 minutes"
+LIMITER_KEY = "walkapp.login_limiter"
+# Requests that neither refresh nor check a session: files anyone may fetch.
+PASSIVE_ENDPOINTS = frozenset({"static", "participate.leaflet", "planner.vendor"})
+
+login_manager.login_view = "planner.login"
+login_manager.login_message = _l("Please sign in to see this page.")
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """The session's user; a deactivated account is signed out at its next request."""
+    return accounts.active_user(int(user_id)) if user_id.isdigit() else None
+
+
+class WalkSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, whose age limit is lifted for a kept session (KEEP_KEY)."""
+
+    def open_session(self, app, request):
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        try:
+            data, signed_at = serializer.loads(value, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        too_old = datetime.now(UTC) - signed_at > app.permanent_session_lifetime
+        if too_old and not data.get(KEEP_KEY):
+            return self.session_class()
+        return self.session_class(data)
+
+    def get_expiration_time(self, app, session):
+        expires = super().get_expiration_time(app, session)
+        if expires is not None and session.get(KEEP_KEY):
+            expires = max(expires, datetime.now(UTC) + KEPT_COOKIE)
+        return expires
+
+
+@bp.record_once
+def _install_session_interface(state) -> None:
+    state.app.session_interface = WalkSessionInterface()
+
+
+def _signed_in_user_id() -> int | None:
+    # No cookie, no session to look at (and reading it would add "Vary: Cookie" to answers
+    # that participants' phones and caches share).
+    if request.endpoint in PASSIVE_ENDPOINTS or not request.cookies.get(
+        current_app.config["SESSION_COOKIE_NAME"]
+    ):
+        return None
+    user_id = session.get("_user_id")
+    return int(user_id) if isinstance(user_id, str) and user_id.isdigit() else None
+
+
+def _end_session() -> None:
+    for key in ("_user_id", "_fresh", "_id", SEEN_KEY, KEEP_KEY):
+        session.pop(key, None)
+    flash(_("Your session has expired. Please sign in again."), "info")
+
+
+@bp.before_app_request
+def expire_idle_session() -> None:
+    """End a session idle for longer than the lifetime — unless its user leads an open walk."""
+    user_id = _signed_in_user_id()
+    if user_id is None:
+        return
+    now = int(time.time())
+    idle = now - session.get(SEEN_KEY, 0)
+    if idle > current_app.permanent_session_lifetime.total_seconds():
+        still_kept = session.get(KEEP_KEY) and accounts.facilitates_open_walk(user_id)
+        # End this read so the request's own transaction starts with its write intent
+        # (the app's later hook declares it; see extensions.py).
+        db.session.rollback()
+        if not still_kept:
+            _end_session()
+            return
+    session[SEEN_KEY] = now
+
+
+@bp.after_app_request
+def keep_session_during_open_walk(response):
+    """Flag the session of a user who leads an open walk (read after the view's own changes,
+    so opening a walk keeps the session from that answer on)."""
+    user_id = _signed_in_user_id()
+    if user_id is None or SEEN_KEY not in session or response.status_code >= 500:
+        return response
+    # The view has committed: this read needs no write lock (extensions.py).
+    write_intent.set(False)
+    if accounts.facilitates_open_walk(user_id):
+        session[KEEP_KEY] = True
+    else:
+        session.pop(KEEP_KEY, None)
+    return response
+
+
+@bp.record_once
+def _make_login_limiter(state) -> None:
+    """Failed sign-ins, per address and per e-mail (LOGIN_FAILURE_LIMIT: "10 per 15 minutes")."""
+    config = state.app.config
+    limit = config.get("LOGIN_FAILURE_LIMIT", DEFAULT_LOGIN_FAILURE_LIMIT)
+    state.app.extensions[LIMITER_KEY] = FailureLimiter(limit, config["RATELIMIT_STORAGE_URI"])
+
+
+def login_limiter() -> FailureLimiter:
+    return current_app.extensions[LIMITER_KEY]
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path of this site (never //elsewhere or https://elsewhere)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return None if "\\" in target else target
+
+
+def _signed_in(user: User):
+    login_user(user)
+    session.permanent = True
+    session[SEEN_KEY] = int(time.time())
+    return redirect(_safe_next(request.args.get("next")) or url_for("planner.projects"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    status, headers = 200, {}
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(
+                form.email.data,
+                form.password.data,
+                address=request.remote_addr or "unknown",
+                limiter=login_limiter(),
+            )
+        except accounts.LoginThrottled as exc:
+            minutes = math.ceil(exc.retry_after / 60)
+            flash(
+                _(
+                    "Too many failed sign-ins from this network or for this account. "
+                    "Wait %(minutes)s minutes, then try again.",
+                    minutes=minutes,
+                ),
+                "error",
+            )
+            status, headers = 429, {"Retry-After": str(exc.retry_after)}
+        except Invalid:
+            flash(_("Wrong email or password."), "error")
+            status = 422
+        else:
+            return _signed_in(user)
+    elif request.method == "POST":
+        status = 422
+    return render_template("planner/login.html", form=form), status, headers
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.pop(SEEN_KEY, None)
+    session.pop(KEEP_KEY, None)
+    return redirect(url_for("participate.home"))

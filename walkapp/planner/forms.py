@@ -1,0 +1,224 @@
+"""Forms of the planner workspace (Flask-WTF: every form carries its CSRF token).
+
+Messages are msgids in English, shown in French first (lazy_gettext: the page's language is known
+only when the form renders). Rules that are not about typing (what an INSEE code is, which time
+zones exist) come from the services, so they are written once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from ..domain.geo import PerimeterError, perimeter_geometry
+from ..domain.vocabularies import PROJECT_PHASES, USER_ROLES, Vocabulary
+from ..services import accounts
+from ..services import projects as project_service
+
+# Time zones offered first (France and its overseas territories); any IANA name is accepted.
+COMMON_TIMEZONES = (
+    "Europe/Paris",
+    "America/Guadeloupe",
+    "America/Martinique",
+    "America/Cayenne",
+    "Indian/Reunion",
+    "Indian/Mayotte",
+    "America/Miquelon",
+    "Pacific/Noumea",
+    "Pacific/Tahiti",
+    "Pacific/Wallis",
+    "Europe/Brussels",
+    "Europe/Luxembourg",
+    "Europe/Zurich",
+    "America/Montreal",
+)
+
+
+# Ids are INTEGER columns (PostgreSQL's 4 bytes): a larger number in a URL is no row, and must
+# answer 404 rather than reach the database (which would refuse it: a 500).
+MAX_ROW_ID = 2**31 - 1
+
+
+def row_id(value: int) -> int:
+    """An id from the URL, or 404 when no row can have it."""
+    if not 0 < value <= MAX_ROW_ID:
+        abort(404)
+    return value
+
+
+def before_arg() -> int | None:
+    """The `before` id of a keyset-paged list (?before=), ignored when no row can have it."""
+    value = request.args.get("before", type=int)
+    return value if value is not None and 0 < value <= MAX_ROW_ID + 1 else None
+
+
+def strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def vocabulary_choices(vocabulary: Vocabulary) -> list[tuple[str, str]]:
+    """(code, label in the page's language) for a SelectField."""
+    lang = str(get_locale())
+    return [(term.code, term.label(lang)) for term in vocabulary]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email()], filters=[strip])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+
+
+# --- Projects -----------------------------------------------------------------------------------
+
+
+def _insee_code(form: FlaskForm, field: StringField) -> None:
+    if field.data and not project_service.is_insee_code(field.data):
+        raise ValidationError(
+            _l("An INSEE code has 5 characters: 5 digits, or 2A or 2B then 3 digits in Corsica.")
+        )
+
+
+def _timezone(form: FlaskForm, field: StringField) -> None:
+    if field.data and not project_service.is_timezone(field.data):
+        raise ValidationError(
+            _l("Unknown time zone: write it like Europe/Paris or America/Cayenne.")
+        )
+
+
+class ProjectForm(FlaskForm):
+    name = StringField(
+        _l("Name of the project"),
+        validators=[DataRequired(), Length(max=200)],
+        filters=[strip],
+        description=_l("For example: Place du Canada."),
+    )
+    commune = StringField(
+        _l("Commune"), validators=[DataRequired(), Length(max=120)], filters=[strip]
+    )
+    insee_code = StringField(
+        _l("INSEE code of the commune"),
+        validators=[Optional(), _insee_code],
+        filters=[project_service.normalize_insee_code],
+        description=_l("5 characters, for example 59606 for Valenciennes, 2A004 for Ajaccio."),
+    )
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=5000)], filters=[strip]
+    )
+    phase = SelectField(_l("Phase"), default="diagnostic")
+    timezone = StringField(
+        _l("Time zone"),
+        validators=[DataRequired(), _timezone],
+        filters=[strip],
+        default=project_service.DEFAULT_TIMEZONE,
+        description=_l("Times of the project are shown in this time zone."),
+    )
+    perimeter_file = FileField(
+        _l("GeoJSON file of the perimeter"),
+        description=_l(
+            "A Polygon or MultiPolygon in longitude and latitude (WGS84), one feature or a "
+            "collection. A file replaces the shape drawn on the map."
+        ),
+    )
+    # What the map drew (GeoJSON), filled in by static/planner/perimeter.js.
+    perimeter_drawn = HiddenField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.phase.choices = vocabulary_choices(PROJECT_PHASES)
+        self.perimeter: dict[str, Any] | None = None
+        self.perimeter_source = "map"
+        # False when the request said nothing of the perimeter (no file, no drawn field at all):
+        # an edit then leaves it as it is. An empty drawn field means "no perimeter".
+        self.perimeter_given = False
+
+    def validate_perimeter_file(self, field: FileField) -> None:
+        """Read the perimeter: the uploaded file if any, else the drawn shape (may be none)."""
+        upload = field.data
+        if upload is not None and getattr(upload, "filename", ""):
+            raw: str | bytes = upload.read()
+            self.perimeter_source = "file"
+        elif self.perimeter_drawn.raw_data:
+            raw = self.perimeter_drawn.data or ""
+        else:
+            return
+        self.perimeter_given = True
+        if isinstance(raw, str) and not raw.strip():
+            self.perimeter = None
+            return
+        try:
+            self.perimeter = perimeter_geometry(raw)
+        except PerimeterError as exc:
+            raise ValidationError(exc.message) from exc
+
+    def project_data(self) -> project_service.ProjectData:
+        return project_service.ProjectData(
+            name=self.name.data,
+            commune=self.commune.data,
+            insee_code=self.insee_code.data,
+            description=self.description.data or "",
+            phase=self.phase.data,
+            timezone=self.timezone.data,
+        )
+
+
+# --- Accounts -----------------------------------------------------------------------------------
+
+
+def _password_field(label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(),
+            Length(min=accounts.MIN_PASSWORD_LENGTH, max=accounts.MAX_PASSWORD_LENGTH),
+        ],
+        description=_l(
+            "At least %(n)s characters. Give it to the person by another channel than e-mail.",
+            n=accounts.MIN_PASSWORD_LENGTH,
+        ),
+    )
+
+
+class UserEditForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=120)], filters=[strip])
+    role = SelectField(_l("Role"), default="planner")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = vocabulary_choices(USER_ROLES)
+
+
+class UserCreateForm(UserEditForm):
+    email = EmailField(
+        _l("Email"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip]
+    )
+    password = _password_field(_l("Initial password"))
+
+    def new_user(self) -> accounts.NewUser:
+        return accounts.NewUser(
+            email=self.email.data,
+            name=self.name.data or "",
+            role=self.role.data,
+            password=self.password.data,
+        )
+
+
+class PasswordForm(FlaskForm):
+    password = _password_field(_l("New password"))
+
+
+class MembershipForm(FlaskForm):
+    project_id = SelectField(_l("Project"), coerce=int, validators=[DataRequired()])

@@ -1,0 +1,285 @@
+"""Projects: the list of mine, a project's page, create and edit (perimeter included), the
+project's audit log, and the drawing plug-in's files.
+
+The perimeter comes either from a GeoJSON file or from the map (Leaflet + Geoman, from npm),
+which puts what was drawn into a hidden field as GeoJSON; both go through
+domain.geo.perimeter_geometry, whose reason (shapely's) is shown next to the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from .. import PACKAGE_DIR
+from ..domain.permissions import EDIT_PROJECT, READ, can
+from ..domain.vocabularies import USER_ROLES
+from ..extensions import db
+from ..models import Project
+from ..services import projects as service
+from ..services.errors import Invalid
+from .access import project_or_404, visible_projects_query
+from .blueprint import bp
+from .forms import COMMON_TIMEZONES, ProjectForm, before_arg, row_id
+
+# A perimeter file is small (domain.geo caps it at 20,000 points, well under 1 MB).
+PERIMETER_BODY_LIMIT = 2 * 1024 * 1024
+# The drawing plug-in's files that pages load (npm package @geoman-io/leaflet-geoman-free).
+GEOMAN_FILES = ("leaflet-geoman.min.js", "leaflet-geoman.css")
+YEAR = 365 * 24 * 3600
+AUDIT_VALUE_CHARS = 300  # a longer value is cut on the log's page (it stays whole in the database)
+
+# Words of the audit log (services record codes: "edit", "walk", ...); unknown codes show as is.
+# Nouns, not participles: a French participle would have to agree with each target's gender.
+AUDIT_ACTIONS = {
+    "create": _l("creation"),
+    "edit": _l("modification"),
+    "delete": _l("deletion"),
+    "open": _l("opening"),
+    "close": _l("closing"),
+    "hide": _l("hiding"),
+    "unhide": _l("showing again"),
+    "export": _l("export"),
+    "count": _l("head count"),
+    "add": _l("addition"),
+    "remove": _l("removal"),
+    "deactivate": _l("deactivation"),
+    "reactivate": _l("reactivation"),
+    "reset_password": _l("password reset"),
+}
+AUDIT_TARGETS = {
+    "project": _l("project"),
+    "perimeter": _l("perimeter"),
+    "user": _l("account"),
+    "membership": _l("project membership"),
+    "walk": _l("event"),
+    "stop": _l("stop"),
+    "observation": _l("spot"),
+    "attendance": _l("attendance"),
+    "stop_note": _l("group note"),
+    "proxy_participant": _l("spots entered for a participant"),
+}
+
+AUDIT_FIELDS = {
+    "name": _l("name"),
+    "commune": _l("commune"),
+    "insee_code": _l("INSEE code"),
+    "description": _l("description"),
+    "phase": _l("phase"),
+    "timezone": _l("time zone"),
+    "email": _l("email"),
+    "role": _l("role"),
+    "user": _l("account"),
+    "project": _l("project"),
+    "type": _l("shape"),
+    "parts": _l("parts"),
+    "points": _l("points"),
+    "source": _l("source"),
+    "perimeter": _l("perimeter"),
+}
+
+
+# --- Template helpers ---------------------------------------------------------------------------
+
+
+def geoman_dir() -> Path:
+    """Geoman from npm (package.json): inside the wheel, or node_modules in a checkout."""
+    packaged = PACKAGE_DIR / "vendor" / "leaflet-geoman"
+    if packaged.is_dir():
+        return packaged
+    return PACKAGE_DIR.parent / "node_modules/@geoman-io/leaflet-geoman-free/dist"
+
+
+@cache
+def _digest(path: Path, _mtime: float) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def vendor_url(filename: str) -> str:
+    path = geoman_dir() / filename
+    return url_for("planner.vendor", filename=filename, v=_digest(path, path.stat().st_mtime))
+
+
+def audit_value(value: object) -> str:
+    """One value of an audit entry's details as text ([before, after] as "before → after")."""
+    if isinstance(value, list) and len(value) == 2:
+        text = f"{audit_value(value[0])} → {audit_value(value[1])}"
+    elif isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False)
+    else:
+        text = "—" if value is None or value == "" else str(value)
+    return text if len(text) <= AUDIT_VALUE_CHARS else text[: AUDIT_VALUE_CHARS - 1] + "…"
+
+
+@bp.context_processor
+def planner_helpers() -> dict:
+    return {
+        "audit_action": lambda code: AUDIT_ACTIONS.get(code, code),
+        "audit_target": lambda code: AUDIT_TARGETS.get(code, code),
+        "audit_field": lambda key: AUDIT_FIELDS.get(key, key),
+        "audit_value": audit_value,
+        # Links to pages other modules may not have yet: templates check before url_for.
+        "has_endpoint": lambda name: name in current_app.view_functions,
+        "user_can": lambda action: current_user.is_authenticated and can(current_user.role, action),
+        "vendor_url": vendor_url,
+        "role_label": role_label,
+    }
+
+
+def role_label(code: str) -> str:
+    return USER_ROLES.label(code, str(get_locale())) if code in USER_ROLES else code
+
+
+@bp.get("/vendor/<path:filename>")
+def vendor(filename: str):
+    """The drawing plug-in's own files, served by the app (no CDN: pages work offline)."""
+    if filename not in GEOMAN_FILES:
+        abort(404)
+    cached = request.args.get("v") is not None
+    return send_from_directory(geoman_dir(), filename, max_age=YEAR if cached else None)
+
+
+def _map_config(project: Project | None) -> dict:
+    config = current_app.config
+    return {
+        "perimeter": project.perimeter if project else None,
+        "tiles": config.get("TILE_URL") or "",
+        "attribution": config.get("TILE_ATTRIBUTION") or "",
+        "lang": str(get_locale()),
+        "labels": {
+            "map": _("Map of the perimeter"),
+            "file_shown": _("The file's shape is shown on the map; it is saved with the form."),
+            "file_unreadable": _("This file could not be read as GeoJSON."),
+        },
+    }
+
+
+# --- Pages --------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def projects():
+    mine = db.session.scalars(service.with_events(visible_projects_query())).all()
+    return render_template(
+        "planner/projects.html",
+        projects=mine,
+        counts=service.event_counts(p.id for p in mine),
+        can_create=can(current_user.role, EDIT_PROJECT),
+    )
+
+
+@bp.get("/projects/<int:project_id>")
+@login_required
+def project(project_id: int):
+    found = project_or_404(row_id(project_id), READ)
+    return render_template(
+        "planner/project.html",
+        project=found,
+        counts=service.event_counts([found.id]),
+        map_config=_map_config(found),
+    )
+
+
+def _render_form(form: ProjectForm, found: Project | None):
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "planner/project_form.html",
+        form=form,
+        project=found,
+        map_config=_map_config(found),
+        common_timezones=COMMON_TIMEZONES,
+    ), status
+
+
+def _form_errors(form: ProjectForm, exc: Invalid) -> None:
+    """A rule the form did not catch (it should): shown on its field all the same."""
+    for name in exc.errors:
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, _("This value is not accepted.")]
+
+
+@bp.route("/projects/new", methods=["GET", "POST"])
+@login_required
+def project_new():
+    if not can(current_user.role, EDIT_PROJECT):
+        abort(403)
+    request.max_content_length = PERIMETER_BODY_LIMIT
+    form = ProjectForm()
+    if form.validate_on_submit():
+        try:
+            created = service.create_project(
+                form.project_data(),
+                user_id=current_user.id,
+                perimeter=form.perimeter,
+                perimeter_source=form.perimeter_source,
+            )
+        except Invalid as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The project is created."), "ok")
+            return redirect(url_for("planner.project", project_id=created.id))
+    return _render_form(form, None)
+
+
+@bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
+@login_required
+def project_edit(project_id: int):
+    found = project_or_404(row_id(project_id), EDIT_PROJECT)
+    request.max_content_length = PERIMETER_BODY_LIMIT
+    form = ProjectForm(obj=found)
+    if request.method == "GET":
+        form.perimeter_drawn.data = _geojson_text(found.perimeter)
+    if form.validate_on_submit():
+        try:
+            changes = service.update_project(found, form.project_data(), user_id=current_user.id)
+            moved = form.perimeter_given and service.set_perimeter(
+                found, form.perimeter, user_id=current_user.id, source=form.perimeter_source
+            )
+        except Invalid as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Changes saved.") if changes or moved else _("Nothing changed."), "ok")
+            return redirect(url_for("planner.project", project_id=found.id))
+    return _render_form(form, found)
+
+
+def _geojson_text(geometry: dict | None) -> str:
+    return json.dumps(geometry, separators=(",", ":")) if geometry else ""
+
+
+@bp.get("/projects/<int:project_id>/audit")
+@login_required
+def audit(project_id: int):
+    found = project_or_404(row_id(project_id), READ)
+    entries, following = service.audit_entries(found.id, before=before_arg())
+    return render_template(
+        "planner/audit.html",
+        project=found,
+        entries=entries,
+        following=following,
+        page_endpoint="planner.audit",
+        page_args={"project_id": found.id},
+    )

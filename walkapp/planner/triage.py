@@ -1,0 +1,195 @@
+"""Observation triage and the photo gallery of a project; hiding and showing a spot again.
+
+Thin views: parse the query string, call services.triage / services.moderation, render.
+A paging cursor that does not parse is a 400 page (not silently the first page: a broken link
+should say it is broken). Unknown filter values (a stale bookmark) are dropped.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+
+from ..domain import vocabularies
+from ..domain.permissions import MODERATE, READ, can
+from ..domain.vocabularies import CATEGORIES, FEELINGS, LIGHT_CONDITIONS
+from ..extensions import db
+from ..services import moderation
+from ..services import triage as service
+from ..services.errors import Conflict, Invalid, NotFound
+from .access import project_or_404
+from .blueprint import bp
+
+YES_NO = {"yes": True, "no": False}
+
+
+# --- Parsing the query string ---------------------------------------------------------------
+
+
+def _ints(values: list[str]) -> tuple[int, ...]:
+    return tuple(sorted({int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 10}))
+
+
+def _codes(values: list[str], allowed: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(code for code in allowed if code in set(values))
+
+
+def filters_from_args(args: MultiDict) -> service.Filters:
+    hidden = args.get("hidden", service.HIDDEN_EXCLUDE)
+    return service.Filters(
+        walk_ids=_ints(args.getlist("event")),
+        categories=_codes(args.getlist("category"), CATEGORIES.codes),
+        feelings=tuple(int(c) for c in _codes(args.getlist("feeling"), FEELINGS.codes)),
+        light_conditions=_codes(args.getlist("light"), LIGHT_CONDITIONS.codes),
+        has_photo=YES_NO.get(args.get("photo", "")),
+        entered_by_facilitator=YES_NO.get(args.get("facilitator", "")),
+        hidden=hidden if hidden in service.HIDDEN_CHOICES else service.HIDDEN_EXCLUDE,
+    )
+
+
+def filter_args(filters: service.Filters) -> dict[str, list[str] | str]:
+    """The query string of `filters` (defaults left out), to carry in paging links."""
+    args: dict[str, list[str] | str] = {
+        "event": [str(i) for i in filters.walk_ids],
+        "category": list(filters.categories),
+        "feeling": [str(f) for f in filters.feelings],
+        "light": list(filters.light_conditions),
+    }
+    for name, value in (
+        ("photo", filters.has_photo),
+        ("facilitator", filters.entered_by_facilitator),
+    ):
+        if value is not None:
+            args[name] = "yes" if value else "no"
+    if filters.hidden != service.HIDDEN_EXCLUDE:
+        args["hidden"] = filters.hidden
+    return {name: value for name, value in args.items() if value}
+
+
+def cursors_from_args(args: MultiDict) -> dict[str, service.Cursor | None]:
+    """after= and before= (at most one of them), or a 400 page."""
+    found = {name: args.get(name) for name in ("after", "before")}
+    if all(found.values()):
+        abort(400, description="after and before together")
+    try:
+        return {name: service.Cursor.parse(v) if v else None for name, v in found.items()}
+    except service.BadCursor:
+        abort(400, description="bad paging cursor")
+
+
+def _paging_urls(endpoint: str, project_id: int, filters, page) -> dict[str, str | None]:
+    args = filter_args(filters)
+
+    def link(**cursor):
+        return url_for(endpoint, project_id=project_id, **args, **cursor)
+
+    return {
+        "first_url": link(),
+        "next_url": link(after=page.next_cursor.encode()) if page.next_cursor else None,
+        "prev_url": link(before=page.prev_cursor.encode()) if page.prev_cursor else None,
+    }
+
+
+# --- Pages ----------------------------------------------------------------------------------
+
+
+@bp.get("/projects/<int:project_id>/observations")
+@login_required
+def triage(project_id: int):
+    project = project_or_404(project_id, READ)
+    filters = filters_from_args(request.args)
+    page = service.observations_page(project.id, filters, **cursors_from_args(request.args))
+    people = service.user_names(
+        user_id for obs in page.rows for user_id in (obs.entered_by_id, obs.hidden_by_id)
+    )
+    return render_template(
+        "planner/triage.html",
+        project=project,
+        walks={walk.id: walk for walk in service.project_walks(project.id)},
+        vocab=vocabularies,
+        filters=filters,
+        page=page,
+        people=people,
+        can_moderate=can(current_user.role, MODERATE),
+        here=request.full_path,
+        **_paging_urls("planner.triage", project.id, filters, page),
+    )
+
+
+@bp.get("/projects/<int:project_id>/photos")
+@login_required
+def gallery(project_id: int):
+    project = project_or_404(project_id, READ)
+    filters = filters_from_args(request.args)
+    page = service.gallery_page(project.id, filters, **cursors_from_args(request.args))
+    return render_template(
+        "planner/gallery.html",
+        project=project,
+        walks={walk.id: walk for walk in service.project_walks(project.id)},
+        vocab=vocabularies,
+        filters=filters,
+        page=page,
+        **_paging_urls("planner.gallery", project.id, filters, page),
+    )
+
+
+# --- Moderation -----------------------------------------------------------------------------
+
+
+def _back_to_triage(project_id: int):
+    """Back to the triage page the form was on (its filters and cursor), never elsewhere."""
+    target = request.form.get("next", "")
+    parts = urlsplit(target)
+    own_path = url_for("planner.triage", project_id=project_id)
+    if parts.scheme or parts.netloc or parts.path != own_path or "\\" in target:
+        target = own_path
+    return redirect(target, code=303)
+
+
+def _observation_or_404(project_id: int, observation_id: int):
+    project_or_404(project_id, MODERATE)
+    try:
+        return moderation.project_observation(project_id, observation_id)
+    except NotFound:
+        abort(404)
+
+
+def _flash_refusal(exc: Invalid | Conflict) -> None:
+    if isinstance(exc, Invalid):
+        n = moderation.REASON_MAX_LENGTH
+        flash(_("Give the reason for hiding this spot (at most %(n)d characters).", n=n), "error")
+    else:
+        flash(_("Someone changed this spot meanwhile. Here is the list as it is now."), "error")
+
+
+@bp.post("/projects/<int:project_id>/observations/<int:observation_id>/hide")
+@login_required
+def hide_observation(project_id: int, observation_id: int):
+    obs = _observation_or_404(project_id, observation_id)
+    try:
+        reason = request.form.get("reason")
+        moderation.hide(obs, reason, user_id=current_user.id, project_id=project_id)
+    except (Invalid, Conflict) as exc:
+        _flash_refusal(exc)
+    else:
+        db.session.commit()
+        flash(_("The spot is hidden. It stays stored, with the reason."), "ok")
+    return _back_to_triage(project_id)
+
+
+@bp.post("/projects/<int:project_id>/observations/<int:observation_id>/unhide")
+@login_required
+def unhide_observation(project_id: int, observation_id: int):
+    obs = _observation_or_404(project_id, observation_id)
+    try:
+        moderation.unhide(obs, user_id=current_user.id, project_id=project_id)
+    except Conflict as exc:
+        _flash_refusal(exc)
+    else:
+        db.session.commit()
+        flash(_("The spot is shown again."), "ok")
+    return _back_to_triage(project_id)

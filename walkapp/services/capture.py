@@ -1,0 +1,395 @@
+"""Capture use cases: join a walk, submit / edit / delete spots, photos, trace, erasure."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ..domain.join_codes import ALPHABET, normalize_join_code
+from ..domain.light import light_condition
+from ..domain.photos import PhotoRejected, process_photo, sha256_hex
+from ..domain.timeslots import local_time, time_slot
+from ..extensions import db, utcnow
+from ..models import Observation, Participant, Photo, Stop, StoredFile, TrackPoint, Walk
+from .errors import Conflict, Forbidden, Invalid, NotFound
+from .photo_store import PhotoStore
+
+# A spot recorded more than this ahead of the server clock is a broken phone clock.
+MAX_FUTURE = timedelta(days=1)
+ERASURE_CODE_LENGTH = 12  # 27^12 ~ 1.5e17 codes: unguessable even without a rate limit
+
+
+def hash_secret(secret: str) -> str:
+    """SHA-256 of a full-entropy secret (a slow password hash would only slow every request)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_erasure_code() -> str:
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(ERASURE_CODE_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, ERASURE_CODE_LENGTH, 4))
+
+
+def normalize_erasure_code(typed: str) -> str:
+    raw = "".join(ch for ch in typed.upper() if ch.isalnum())
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def participant_for_token(token: str) -> Participant | None:
+    # Every participant request needs the walk and its project: one query for all three.
+    return db.session.scalar(
+        sa.select(Participant)
+        .options(joinedload(Participant.walk).joinedload(Walk.project))
+        .where(Participant.token_hash == hash_secret(token))
+    )
+
+
+# --- Join ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Joined:
+    participant: Participant
+    token: str
+    erasure_code: str
+
+
+def find_walk_by_code(typed_code: str) -> Walk:
+    code = normalize_join_code(typed_code)
+    walk = code and db.session.scalar(sa.select(Walk).where(Walk.join_code == code))
+    if not walk:
+        raise NotFound({"join_code": "unknown join code"})
+    return walk
+
+
+def join_walk(
+    typed_code: str,
+    *,
+    consent: bool,
+    guardian_consent: bool = False,
+    track_consent: bool = False,
+    profile: dict[str, str | None] | None = None,
+    consent_version: str,
+) -> Joined:
+    walk = find_walk_by_code(typed_code)
+    if walk.status != "open":
+        raise Conflict({"walk": f"this walk is {walk.status}, it does not take participants now"})
+    profile = profile or {}
+    if not consent:
+        raise Invalid({"consent": "consent is required to take part"})
+    if profile.get("age_band") == "under_15" and not guardian_consent:
+        raise Invalid({"guardian_consent": "under 15: a parent or guardian must agree"})
+    token = secrets.token_urlsafe(32)
+    erasure_code = new_erasure_code()
+    participant = Participant(
+        walk=walk,
+        token_hash=hash_secret(token),
+        erasure_code_hash=hash_secret(erasure_code),
+        consent_at=utcnow(),
+        consent_version=consent_version,
+        track_consent=track_consent,
+        **{key: profile.get(key) for key in ("gender", "age_band", "resident", "mobility")},
+    )
+    db.session.add(participant)
+    db.session.flush()
+    return Joined(participant, token, erasure_code)
+
+
+# --- Observations -------------------------------------------------------------------------------
+
+COMPARED_FIELDS = (
+    "lat",
+    "lon",
+    "accuracy_m",
+    "category",
+    "feeling",
+    "ratings",
+    "stop_id",
+    "comment",
+)
+
+
+def _clean_ratings(ratings: dict[str, int | None] | None) -> dict[str, int] | None:
+    kept = {k: r for k, r in (ratings or {}).items() if r is not None}
+    return kept or None
+
+
+def apply_fields(obs: Observation, walk: Walk, fields: dict[str, Any]) -> None:
+    """Set the given fields and recompute what derives from time and place."""
+    if "stop_id" in fields and fields["stop_id"] is not None:
+        stop = db.session.get(Stop, fields["stop_id"])
+        if stop is None or stop.walk_id != walk.id:
+            raise Invalid({"stop_id": "no such stop on this walk"})
+    if "ratings" in fields:
+        fields = {**fields, "ratings": _clean_ratings(fields["ratings"])}
+    for key, value in fields.items():
+        setattr(obs, key, value)
+    recorded: datetime = fields.get("recorded_at", obs.recorded_at)
+    if "recorded_at" in fields:
+        obs.utc_offset_minutes = int(recorded.utcoffset().total_seconds() // 60)
+    local = local_time(recorded, walk.project.timezone)
+    obs.light_condition = light_condition(obs.lat, obs.lon, recorded)
+    obs.local_date = local.date()
+    obs.time_slot = time_slot(local, obs.light_condition)
+
+
+def _check_time(walk: Walk, recorded_at: datetime, late_sync: timedelta) -> None:
+    now = utcnow()
+    if recorded_at > now + MAX_FUTURE:
+        raise Invalid({"recorded_at": "is more than a day in the future: check the phone's clock"})
+    if walk.status == "planned":
+        raise Conflict({"walk": "this walk has not started"})
+    if walk.status == "closed" and (
+        walk.closed_at is None or recorded_at > walk.closed_at + late_sync
+    ):
+        raise Conflict({"walk": "this walk is closed"})
+
+
+def _same_content(obs: Observation, fields: dict[str, Any]) -> bool:
+    wanted = {**fields, "ratings": _clean_ratings(fields.get("ratings"))}
+    if obs.recorded_at != fields["recorded_at"]:  # compared as instants
+        return False
+    return all(getattr(obs, key) == wanted.get(key) for key in COMPARED_FIELDS)
+
+
+def submit_observation(
+    participant: Participant, fields: dict[str, Any], *, late_sync: timedelta
+) -> tuple[Observation, bool]:
+    """Store a spot; the same client id again with the same content returns the stored one.
+
+    Returns (observation, created).
+    """
+    fields = dict(fields)
+    obs_uuid: uuid.UUID = fields.pop("id")
+    existing = db.session.scalar(sa.select(Observation).where(Observation.uuid == obs_uuid))
+    if existing is not None:
+        return _replayed(existing, participant, fields), False
+    walk = participant.walk
+    _check_time(walk, fields["recorded_at"], late_sync)
+    obs = Observation(
+        uuid=obs_uuid,
+        participant_id=participant.id,
+        walk_id=walk.id,
+        received_at=utcnow(),
+        photos=[],  # known empty: answering needs no query
+    )
+    apply_fields(obs, walk, fields)
+    try:
+        with db.session.begin_nested():
+            db.session.add(obs)
+    except IntegrityError:
+        # Another request stored the same id between our read and our insert.
+        existing = db.session.scalar(sa.select(Observation).where(Observation.uuid == obs_uuid))
+        if existing is None:
+            raise
+        return _replayed(existing, participant, fields), False
+    return obs, True
+
+
+def _replayed(existing: Observation, participant: Participant, fields: dict) -> Observation:
+    if existing.participant_id != participant.id:
+        raise Conflict({"id": "this id is already used"})
+    if not _same_content(existing, fields):
+        raise Conflict({"id": "a different spot was already sent with this id"})
+    return existing
+
+
+def get_own_observation(participant: Participant, obs_uuid: uuid.UUID) -> Observation:
+    obs = db.session.scalar(sa.select(Observation).where(Observation.uuid == obs_uuid))
+    if obs is None or obs.participant_id != participant.id:
+        raise NotFound({"id": "no such spot"})
+    return obs
+
+
+def update_observation(
+    participant: Participant, obs_uuid: uuid.UUID, changes: dict[str, Any]
+) -> Observation:
+    obs = get_own_observation(participant, obs_uuid)
+    walk = obs.walk
+    if walk.status != "open":
+        raise Conflict({"walk": "spots can be edited only while the walk is open"})
+    if "recorded_at" in changes:
+        _check_time(walk, changes["recorded_at"], timedelta(0))
+    apply_fields(obs, walk, changes)
+    obs.updated_at = utcnow()
+    db.session.flush()
+    return obs
+
+
+def list_observations(participant: Participant) -> list[Observation]:
+    return list(
+        db.session.scalars(
+            sa.select(Observation)
+            .where(Observation.participant_id == participant.id)
+            .order_by(Observation.recorded_at, Observation.id)
+        )
+    )
+
+
+# --- Photos -------------------------------------------------------------------------------------
+
+
+def add_photo(
+    participant: Participant, obs_uuid: uuid.UUID, data: bytes, store: PhotoStore
+) -> tuple[Photo, bool]:
+    """Attach a photo (metadata stripped, resized) to my spot. Returns (photo, created)."""
+    obs = get_own_observation(participant, obs_uuid)
+    digest = sha256_hex(data)
+    stored = db.session.scalar(sa.select(StoredFile).where(StoredFile.sha256 == digest))
+    if stored is None:
+        stored = _store_file(digest, data, store)
+    photo = db.session.scalar(
+        sa.select(Photo).where(Photo.observation_id == obs.id, Photo.file_id == stored.id)
+    )
+    if photo is not None:
+        return photo, False
+    photo = Photo(observation=obs, file=stored)
+    db.session.add(photo)
+    db.session.flush()
+    return photo, True
+
+
+def _store_file(digest: str, data: bytes, store: PhotoStore) -> StoredFile:
+    try:
+        processed = process_photo(data)
+    except PhotoRejected as exc:
+        raise Invalid({"photo": exc.message}) from None
+    # The file goes to disk before the row commits: a failed commit leaves an unreferenced file
+    # (harmless, same name next time), never a row without its file.
+    store.save(digest, processed.image, processed.thumbnail)
+    stored = StoredFile(
+        sha256=digest,
+        width=processed.width,
+        height=processed.height,
+        byte_size=len(processed.image),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(stored)
+    except IntegrityError:
+        return db.session.scalars(sa.select(StoredFile).where(StoredFile.sha256 == digest)).one()
+    return stored
+
+
+def purge_files(shas: list[str], store: PhotoStore) -> None:
+    """After the commit that dropped their rows: unlink files no row names again meanwhile
+    (someone may have sent the same picture since)."""
+    reused = set(
+        db.session.scalars(sa.select(StoredFile.sha256).where(StoredFile.sha256.in_(shas)))
+    )
+    for sha in set(shas) - reused:
+        store.delete(sha)
+
+
+def ensure_file(stored: StoredFile, data: bytes, store: PhotoStore) -> None:
+    """After an upload's commit: if an erasure unlinked the same file in between, write it again."""
+    if (
+        not store.path(stored.sha256).exists()
+        or not store.path(stored.sha256, thumbnail=True).exists()
+    ):
+        processed = process_photo(data)
+        store.save(stored.sha256, processed.image, processed.thumbnail)
+
+
+def photo_owner_walk(photo_id: int) -> tuple[Photo, Participant, Walk] | None:
+    row = db.session.execute(
+        sa.select(Photo, Participant, Walk)
+        .join(Observation, Photo.observation_id == Observation.id)
+        .join(Participant, Observation.participant_id == Participant.id)
+        .join(Walk, Participant.walk_id == Walk.id)
+        .where(Photo.id == photo_id)
+    ).first()
+    return tuple(row) if row else None  # type: ignore[return-value]
+
+
+# --- Deletion and erasure -----------------------------------------------------------------------
+
+
+def _delete_photos_where(condition) -> list[str]:
+    """Delete photos and then every stored file no photo uses any more; returns their hashes.
+
+    The caller unlinks those files once the transaction has committed.
+    """
+    file_ids = set(db.session.scalars(sa.select(Photo.file_id).where(condition)))
+    db.session.execute(sa.delete(Photo).where(condition))
+    if not file_ids:
+        return []
+    still_used = sa.select(Photo.id).where(Photo.file_id == StoredFile.id).exists()
+    orphans = list(
+        db.session.scalars(
+            sa.select(StoredFile.sha256).where(StoredFile.id.in_(file_ids), ~still_used)
+        )
+    )
+    db.session.execute(sa.delete(StoredFile).where(StoredFile.sha256.in_(orphans)))
+    return orphans
+
+
+def delete_observation(participant: Participant, obs_uuid: uuid.UUID) -> list[str]:
+    obs = get_own_observation(participant, obs_uuid)
+    orphans = _delete_photos_where(Photo.observation_id == obs.id)
+    db.session.execute(sa.delete(Observation).where(Observation.id == obs.id))
+    db.session.expire_all()
+    return orphans
+
+
+def erase_participant(participant: Participant) -> list[str]:
+    """Erase everything of a participant: spots, photos, trace, profile. The token dies too."""
+    own_spots = sa.select(Observation.id).where(Observation.participant_id == participant.id)
+    orphans = _delete_photos_where(Photo.observation_id.in_(own_spots))
+    db.session.execute(sa.delete(Observation).where(Observation.participant_id == participant.id))
+    db.session.execute(sa.delete(TrackPoint).where(TrackPoint.participant_id == participant.id))
+    db.session.execute(sa.delete(Participant).where(Participant.id == participant.id))
+    db.session.expire_all()
+    return orphans
+
+
+def erase_by_code(typed_code: str) -> list[str]:
+    code_hash = hash_secret(normalize_erasure_code(typed_code))
+    participant = db.session.scalar(
+        sa.select(Participant).where(Participant.erasure_code_hash == code_hash)
+    )
+    # Compare in constant time anyway: the lookup above is by hash, this is belt and braces.
+    if participant is None or not hmac.compare_digest(participant.erasure_code_hash, code_hash):
+        raise NotFound({"erasure_code": "unknown erasure code"})
+    return erase_participant(participant)
+
+
+# --- Route trace --------------------------------------------------------------------------------
+
+
+def append_track(participant: Participant, points: list[dict[str, Any]]) -> int:
+    """Append points to my route trace; points already stored (retries) are skipped."""
+    if not participant.track_consent:
+        raise Forbidden({"track": "the route trace needs the participant's agreement"})
+    times = {p["t"] for p in points}
+    known = set(
+        db.session.scalars(
+            sa.select(TrackPoint.recorded_at).where(
+                TrackPoint.participant_id == participant.id, TrackPoint.recorded_at.in_(times)
+            )
+        )
+    )
+    new = {}
+    for p in points:
+        if p["t"] not in known:
+            new[p["t"]] = p  # the same instant twice in one batch counts once
+    db.session.add_all(
+        TrackPoint(
+            participant_id=participant.id,
+            lat=p["lat"],
+            lon=p["lon"],
+            accuracy_m=p.get("accuracy_m"),
+            recorded_at=t,
+        )
+        for t, p in new.items()
+    )
+    db.session.flush()
+    return len(new)

@@ -1,0 +1,34 @@
+"""Processed photos on disk, named by content hash, written atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+class PhotoStore:
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root)
+
+    def path(self, sha256: str, *, thumbnail: bool = False) -> Path:
+        suffix = ".thumb.jpg" if thumbnail else ".jpg"
+        return self.root / sha256[:2] / f"{sha256}{suffix}"
+
+    def save(self, sha256: str, image: bytes, thumbnail: bytes) -> None:
+        for data, is_thumb in ((image, False), (thumbnail, True)):
+            target = self.path(sha256, thumbnail=is_thumb)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # Write beside, then rename: a reader never sees half a file.
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+
+    def delete(self, sha256: str) -> None:
+        for is_thumb in (False, True):
+            self.path(sha256, thumbnail=is_thumb).unlink(missing_ok=True)

@@ -1,0 +1,298 @@
+"""Observation triage: a project's spots and photos, filtered and keyset-paged. No Flask here.
+
+Paging is by keyset, never OFFSET: rows are ordered by (recorded_at DESC, id DESC) and a page
+starts strictly after (or before) the (recorded_at, id) of a row the previous page showed. The
+cost of a page does not grow with its depth, and a spot that arrives while someone pages never
+shifts the rows under them.
+
+A cursor is plain text, ``20261122T190501.123456Z_1234`` (UTC time to the microsecond, then the
+row id), parsed strictly (:class:`BadCursor` otherwise). It is not signed, and needs not be:
+every query is scoped to the project and the filters again, so a forged cursor only moves the
+reader to another place of a list they may read anyway.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import UTCDateTime, db
+from ..models import Observation, Photo, User, Walk
+
+PAGE_SIZE = 50
+GALLERY_PAGE_SIZE = 48
+
+# The "hidden" filter: leave hidden spots out (the default), show them too, or only them.
+HIDDEN_EXCLUDE, HIDDEN_INCLUDE, HIDDEN_ONLY = "exclude", "include", "only"
+HIDDEN_CHOICES = (HIDDEN_EXCLUDE, HIDDEN_INCLUDE, HIDDEN_ONLY)
+
+T = TypeVar("T")
+
+
+class BadCursor(ValueError):
+    """A paging cursor that is not one this module wrote."""
+
+
+_CURSOR = re.compile(r"(\d{8}T\d{6}\.\d{6})Z_([1-9]\d{0,17})", re.ASCII)
+_CURSOR_TIME = "%Y%m%dT%H%M%S.%f"
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """The position of a row in the (recorded_at DESC, id DESC) order."""
+
+    recorded_at: datetime  # aware, UTC
+    id: int
+
+    def encode(self) -> str:
+        return f"{self.recorded_at.astimezone(UTC).strftime(_CURSOR_TIME)}Z_{self.id}"
+
+    @classmethod
+    def parse(cls, text: str) -> Cursor:
+        match = _CURSOR.fullmatch(text or "")
+        if match is None:
+            raise BadCursor(text)
+        try:
+            when = datetime.strptime(match[1], _CURSOR_TIME).replace(tzinfo=UTC)
+        except ValueError:  # 20261332T...: the shape is right, the date is not
+            raise BadCursor(text) from None
+        return cls(when, int(match[2]))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the planner narrowed the list to; an empty tuple means "any"."""
+
+    walk_ids: tuple[int, ...] = ()
+    categories: tuple[str, ...] = ()
+    feelings: tuple[int, ...] = ()
+    light_conditions: tuple[str, ...] = ()
+    has_photo: bool | None = None
+    entered_by_facilitator: bool | None = None
+    hidden: str = HIDDEN_EXCLUDE
+
+    def __post_init__(self) -> None:
+        if self.hidden not in HIDDEN_CHOICES:
+            raise ValueError(f"hidden must be one of {HIDDEN_CHOICES}")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list: its rows, how many rows the whole list has, and where to go next.
+
+    ``next_cursor`` goes to older rows (``after=``), ``prev_cursor`` to newer ones (``before=``);
+    each is None at that end of the list.
+    """
+
+    rows: list[T]
+    total: int
+    next_cursor: Cursor | None
+    prev_cursor: Cursor | None
+
+
+@dataclass(frozen=True)
+class GalleryItem:
+    photo: Photo
+    observation: Observation
+
+
+@dataclass(frozen=True)
+class _Window:
+    rows: list[Any]
+    has_older: bool
+    has_newer: bool
+
+
+# --- Query building -------------------------------------------------------------------------
+
+
+def _choice_conditions(filters: Filters) -> Iterable[sa.ColumnElement[bool]]:
+    if filters.categories:
+        yield Observation.category.in_(filters.categories)
+    if filters.feelings:
+        yield Observation.feeling.in_(filters.feelings)
+    if filters.light_conditions:
+        yield Observation.light_condition.in_(filters.light_conditions)
+
+
+def _flag_conditions(filters: Filters) -> Iterable[sa.ColumnElement[bool]]:
+    if filters.has_photo is not None:
+        has_photo = sa.exists().where(Photo.observation_id == Observation.id)
+        yield has_photo if filters.has_photo else ~has_photo
+    if filters.entered_by_facilitator is not None:
+        entered = Observation.entered_by_id
+        yield entered.is_not(None) if filters.entered_by_facilitator else entered.is_(None)
+    if filters.hidden == HIDDEN_EXCLUDE:
+        yield Observation.hidden_at.is_(None)
+    elif filters.hidden == HIDDEN_ONLY:
+        yield Observation.hidden_at.is_not(None)
+
+
+def scope(project_id: int, filters: Filters) -> list[int]:
+    """The events whose spots the list shows: the project's, narrowed by the event filter.
+
+    Read first and passed as a list of numbers: the database then plans for these very events
+    (PostgreSQL estimates a small project's share from its statistics instead of scanning the
+    whole table), and an event of another project in the filter simply matches nothing.
+    """
+    query = sa.select(Walk.id).where(Walk.project_id == project_id).order_by(Walk.id)
+    ids = list(db.session.scalars(query))
+    return [i for i in ids if i in filters.walk_ids] if filters.walk_ids else ids
+
+
+def conditions(walk_ids: Sequence[int], filters: Filters) -> list[sa.ColumnElement[bool]]:
+    """The WHERE clause of the spots of `walk_ids` (see scope()) narrowed by `filters`."""
+    return [
+        Observation.walk_id.in_(walk_ids),
+        *_choice_conditions(filters),
+        *_flag_conditions(filters),
+    ]
+
+
+def _keyset_window(
+    query: sa.Select,
+    time_col: sa.ColumnElement,
+    id_col: sa.ColumnElement,
+    *,
+    after: Cursor | None,
+    before: Cursor | None,
+    size: int,
+) -> _Window:
+    """Rows of `query` for one page, newest first, plus whether more lie on either side.
+
+    One more row than the page is fetched to learn whether the list goes on. The side the
+    cursor came from is known to go on (the row the cursor names was there); if that row has
+    gone since, the link leads to an empty page, which says so.
+    """
+    if after is not None and before is not None:
+        raise BadCursor("after and before together")
+    key = sa.tuple_(time_col, id_col)
+    if before is not None:
+        bound = sa.tuple_(sa.literal(before.recorded_at, UTCDateTime()), sa.literal(before.id))
+        query = query.where(key > bound).order_by(time_col.asc(), id_col.asc())
+    else:
+        if after is not None:
+            bound = sa.tuple_(sa.literal(after.recorded_at, UTCDateTime()), sa.literal(after.id))
+            query = query.where(key < bound)
+        query = query.order_by(time_col.desc(), id_col.desc())
+    rows = list(db.session.execute(query.limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    if before is not None:
+        rows.reverse()
+        return _Window(rows, has_older=bool(rows), has_newer=more)
+    return _Window(rows, has_older=more, has_newer=after is not None and bool(rows))
+
+
+def _page(window: _Window, keys: Sequence[Cursor], total: int, rows: list[T]) -> Page[T]:
+    return Page(
+        rows=rows,
+        total=total,
+        next_cursor=keys[-1] if window.has_older and keys else None,
+        prev_cursor=keys[0] if window.has_newer and keys else None,
+    )
+
+
+# --- Use cases ------------------------------------------------------------------------------
+
+
+def count(project_id: int, filters: Filters, walk_ids: Sequence[int] | None = None) -> int:
+    """How many spots match, whatever the page (the same query on every page)."""
+    if walk_ids is None:
+        walk_ids = scope(project_id, filters)
+    query = sa.select(sa.func.count()).select_from(Observation)
+    return db.session.scalar(query.where(*conditions(walk_ids, filters))) or 0
+
+
+def observations_page(
+    project_id: int,
+    filters: Filters,
+    *,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    size: int = PAGE_SIZE,
+) -> Page[Observation]:
+    """One page of a project's spots, newest first, with their photos and stop loaded."""
+    walk_ids = scope(project_id, filters)
+    where = conditions(walk_ids, filters)
+    ids = sa.select(Observation.id, Observation.recorded_at).where(*where)
+    window = _keyset_window(
+        ids, Observation.recorded_at, Observation.id, after=after, before=before, size=size
+    )
+    keys = [Cursor(row.recorded_at, row.id) for row in window.rows]
+    loaded = {
+        obs.id: obs
+        for obs in db.session.scalars(
+            sa.select(Observation)
+            .where(Observation.id.in_([k.id for k in keys]))
+            .options(
+                selectinload(Observation.photos).joinedload(Photo.file),
+                joinedload(Observation.stop),
+            )
+        )
+    }
+    rows = [loaded[k.id] for k in keys if k.id in loaded]
+    return _page(window, keys, count(project_id, filters, walk_ids), rows)
+
+
+def gallery_page(
+    project_id: int,
+    filters: Filters,
+    *,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    size: int = GALLERY_PAGE_SIZE,
+) -> Page[GalleryItem]:
+    """One page of the photos of a project's visible spots, newest spot first.
+
+    Hidden spots' photos never show here, whatever `filters.hidden` says. The cursor is the
+    spot's time and the photo's id.
+    """
+    filters = replace(filters, hidden=HIDDEN_EXCLUDE, has_photo=None)
+    where = conditions(scope(project_id, filters), filters)
+    query = (
+        sa.select(Photo.id, Observation.recorded_at)
+        .join(Observation, Photo.observation_id == Observation.id)
+        .where(*where)
+    )
+    window = _keyset_window(
+        query, Observation.recorded_at, Photo.id, after=after, before=before, size=size
+    )
+    keys = [Cursor(row.recorded_at, row.id) for row in window.rows]
+    photos = {
+        photo.id: photo
+        for photo in db.session.scalars(
+            sa.select(Photo)
+            .where(Photo.id.in_([k.id for k in keys]))
+            .options(joinedload(Photo.observation), joinedload(Photo.file))
+        )
+    }
+    rows = [GalleryItem(photos[k.id], photos[k.id].observation) for k in keys if k.id in photos]
+    total = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Photo)
+        .join(Observation, Photo.observation_id == Observation.id)
+        .where(*where)
+    )
+    return _page(window, keys, total or 0, rows)
+
+
+def project_walks(project_id: int) -> list[Walk]:
+    """The project's events, in time order (for the event filter and the event column)."""
+    query = sa.select(Walk).where(Walk.project_id == project_id).order_by(Walk.starts_at, Walk.id)
+    return list(db.session.scalars(query))
+
+
+def user_names(ids: Iterable[int | None]) -> dict[int, str]:
+    """Display names (the name, else the email) of the users `ids` name, for marks on a page."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    users = db.session.execute(sa.select(User.id, User.name, User.email).where(User.id.in_(wanted)))
+    return {uid: name or email for uid, name, email in users}
