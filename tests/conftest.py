@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from real_browser import browser, live_server, playwright_driver  # noqa: F401 (fixtures)
 
 from walkapp import create_app
 from walkapp.extensions import db, utcnow

@@ -18,13 +18,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from e2e.conftest import PHONE
 from werkzeug.security import generate_password_hash
 
 from walkapp.domain.join_codes import format_join_code
 from walkapp.extensions import db, utcnow
 from walkapp.models import Attendance, Project, ProjectMember, StopNote, User, Walk
-
-from .conftest import PHONE
 
 DATA = Path(__file__).parents[1] / "data"
 PASSWORD = "a-long-e2e-password"
@@ -57,34 +56,27 @@ def wait_for(check, timeout: float = 20.0, message: str = "condition"):
     raise AssertionError(f"timed out waiting for {message}")
 
 
-def test_plan_print_join_and_count_offline(app, live_server, in_browser):
+def test_plan_print_join_and_count_offline(app, live_server, browser):
     add_user("paula@valenciennes-metropole.fr", "Paula", "planner")
     add_user("fatima@centre-social.fr", "Fatima", "facilitator")
     url = live_server.url
-
-    def flow(browser):
-        # In this thread the app needs its own context (and so its own database session).
-        with app.app_context():
-            started = time.monotonic()
-            desk = browser.new_context(**DESKTOP)
-            page = desk.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            login(page, url, "paula@valenciennes-metropole.fr")
-            project_id = create_project(page, url)
-            walk = schedule_and_open(page, url, project_id)
-            decoded = print_and_decode(page, url, walk)
-            assert decoded == f"{url}/j/{walk.join_code}"
-            page.goto(decoded)
-            page.get_by_text(TITLE).first.wait_for(state="visible")
-            add_spot_with_a_hostile_comment(desk, url, walk)
-            assert not errors, errors
-            desk.close()
-            count_offline(browser, url, walk)
-            return time.monotonic() - started
-
-    seconds = in_browser(flow)
-    print(f"planner e2e flow: {seconds:.1f} s")
+    started = time.monotonic()
+    desk = browser.new_context(**DESKTOP)
+    page = desk.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login(page, url, "paula@valenciennes-metropole.fr")
+    project_id = create_project(page, url)
+    walk = schedule_and_open(page, url, project_id)
+    decoded = print_and_decode(page, url, walk)
+    assert decoded == f"{url}/j/{walk.join_code}"
+    page.goto(decoded)
+    page.get_by_text(TITLE).first.wait_for(state="visible")
+    add_spot_with_a_hostile_comment(desk, url, walk)
+    assert not errors, errors
+    desk.close()
+    count_offline(browser, url, walk)
+    print(f"planner e2e flow: {time.monotonic() - started:.1f} s")
 
 
 # --- Steps --------------------------------------------------------------------------------------
