@@ -237,6 +237,23 @@ def test_stop_must_belong_to_the_walk(client, walk, make_walk, token):
     assert r.status_code == 201 and r.json["stop_id"] == walk.stops[1].id
 
 
+@pytest.mark.parametrize("stop_id", [0, -1, 2**31, 2**63])
+def test_stop_id_outside_the_id_range_is_422(client, token, stop_id):
+    r = post_spot(client, token, stop_id=stop_id)
+    assert r.status_code == 422
+    assert "stop_id" in r.get_json()["errors"]
+    assert count(Observation) == 0
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/photos/2147483648", "/api/v1/photos/9223372036854775808/thumbnail"]
+)
+def test_ids_beyond_the_integer_columns_are_404(client, token, path):
+    r = client.get(path, headers=auth(token))
+    assert r.status_code == 404
+    assert "errors" in r.get_json()
+
+
 def test_future_beyond_a_day_is_422(client, token):
     r = post_spot(client, token, recorded_at=(utcnow() + timedelta(hours=25)).isoformat())
     assert r.status_code == 422 and "recorded_at" in r.json["errors"]

@@ -23,7 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .api import bp as api_bp
     from .api import json_http_error
     from .config import default_settings, persistent_secret_key, settings_from_env
-    from .extensions import csrf, db, login_manager, migrate
+    from .extensions import IdConverter, csrf, db, login_manager, migrate
     from .ratelimit import FailureLimiter
 
     config = dict(config or {})
@@ -40,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(resource_dir("templates")),
         static_folder=str(resource_dir("static")),
     )
+    app.url_map.converters["int"] = IdConverter
     app.config.update(default_settings(instance_path))
     app.config.update(settings_from_env())
     app.config.update(config)

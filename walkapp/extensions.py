@@ -12,6 +12,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+from werkzeug.routing import IntegerConverter
 
 # Stable constraint names, so migrations behave the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -86,3 +87,15 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
 def _sqlite_on_begin(conn):
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+
+# Ids are INTEGER columns (PostgreSQL: at most 2**31 - 1). A larger id in a URL cannot name a
+# row, and sent to the database it fails with a 500 (NumericValueOutOfRange); bounding the
+# `int` URL converter makes such a URL match no route: a plain 404, on every blueprint.
+ID_MAX = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's signature)
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(map, *args, **kwargs)

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
 from ..domain import vocabularies as v
+from ..extensions import ID_MAX
 
 
 def _literal(vocab: v.Vocabulary):
@@ -45,6 +46,7 @@ Instant = Annotated[
     AfterValidator(_aware_instant),
     Field(description="ISO 8601 date and time with an offset or Z"),
 ]
+StopId = Annotated[int, Field(ge=1, le=ID_MAX)]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
 Accuracy = Annotated[float, Field(ge=0, le=100_000, description="metres (GPS accuracy radius)")]
@@ -140,7 +142,7 @@ class ObservationFields(Strict):
     category: Category
     feeling: Feeling
     ratings: Ratings | None = None  # type: ignore[valid-type]
-    stop_id: int | None = None
+    stop_id: StopId | None = None
     comment: Annotated[Text, Field(max_length=2000)] | None = None
 
 
@@ -158,7 +160,7 @@ class ObservationPatch(Strict):
     category: Category = None  # type: ignore[assignment]
     feeling: Feeling = None  # type: ignore[assignment]
     ratings: Ratings | None = None  # type: ignore[valid-type]
-    stop_id: int | None = None
+    stop_id: StopId | None = None
     comment: Annotated[Text, Field(max_length=2000)] | None = None
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..extensions import ID_MAX
 from ..services.errors import Invalid, ServiceError
 from .schemas import Errors
 
@@ -178,7 +179,7 @@ class Api:
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": {"type": "integer"}
+                "schema": {"type": "integer", "minimum": 0, "maximum": ID_MAX}
                 if conv == "int"
                 else {"type": "string", "format": "uuid"}
                 if conv == "uuid"
