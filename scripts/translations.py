@@ -1,0 +1,92 @@
+"""Refresh the French catalogue: extract the msgids, merge, fill from JSON, compile.
+
+    .venv/bin/python scripts/translations.py [new-translations.json ...]
+
+Each JSON file maps English msgids to their French text (how several people translate in
+parallel without editing the same .po file); entries already translated are kept unless the
+JSON gives a new text. Prints what is still untranslated and exits 1 if anything is.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parents[1]
+TRANSLATIONS = ROOT / "walkapp" / "translations"
+POT = TRANSLATIONS / "messages.pot"
+PO = TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.po"
+PYBABEL = [sys.executable, "-m", "babel.messages.frontend"]
+
+
+def _sort(path: Path) -> None:
+    """Sorted by msgid, so a change to the catalogue shows as a small diff."""
+    with path.open("rb") as f:
+        catalog = read_po(f)
+    with path.open("wb") as f:
+        write_po(f, catalog, width=100, sort_output=True)
+
+
+def main(json_files: list[str]) -> int:
+    subprocess.run(
+        [
+            *PYBABEL,
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "--no-location",
+            "-o",
+            str(POT),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+    )
+    subprocess.run(
+        [
+            *PYBABEL,
+            "update",
+            "-i",
+            str(POT),
+            "-d",
+            str(TRANSLATIONS),
+            "-l",
+            "fr",
+            "--no-fuzzy-matching",
+        ],
+        cwd=ROOT,
+        check=True,
+    )
+    _sort(POT)
+    given: dict[str, str] = {}
+    for name in json_files:
+        given.update(json.loads(Path(name).read_text(encoding="utf-8")))
+    with PO.open("rb") as f:
+        catalog = read_po(f, locale="fr")
+    missing = []
+    for message in catalog:
+        if not message.id:
+            continue
+        key = message.id if isinstance(message.id, str) else message.id[0]
+        if key in given:
+            message.string = given[key] if isinstance(message.id, str) else (given[key],)
+        if not message.string or (isinstance(message.string, tuple) and not all(message.string)):
+            missing.append(key)
+    with PO.open("wb") as f:
+        write_po(f, catalog, width=100, sort_output=True)
+    subprocess.run([*PYBABEL, "compile", "-d", str(TRANSLATIONS), "-l", "fr"], cwd=ROOT, check=True)
+    for key in missing:
+        print(f"untranslated: {key!r}")
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
