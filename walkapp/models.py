@@ -301,3 +301,28 @@ class AuditEvent(db.Model):
     details: Mapped[dict | None] = mapped_column(JSONType)
 
     user: Mapped[User | None] = relationship()
+
+
+class Finding(db.Model):
+    """A hotspot a planner confirmed, with the recommendation (préconisation) the tender
+    specification will carry. One per place (H3 cell) and project."""
+
+    __table_args__ = (sa.UniqueConstraint("project_id", "cell"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id", ondelete="CASCADE"))
+    # H3 cell id at domain.cells.HOTSPOT_RESOLUTION (15 hex digits), and its centre (WGS84).
+    cell: Mapped[str] = mapped_column(sa.String(16))
+    lat: Mapped[float]
+    lon: Mapped[float]
+    title: Mapped[str] = mapped_column(sa.String(200))
+    recommendation: Mapped[str] = mapped_column(sa.Text)
+    # The hotspot's figures when it was confirmed (z, p, n reports, n participants, share at
+    # night, top categories, mean feeling, filters): the data may change, the finding keeps why.
+    statistics: Mapped[dict] = mapped_column(JSONType)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    project: Mapped[Project] = relationship()
+    created_by: Mapped[User | None] = relationship()

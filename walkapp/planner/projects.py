@@ -75,6 +75,7 @@ AUDIT_TARGETS = {
     "attendance": _l("attendance"),
     "stop_note": _l("group note"),
     "proxy_participant": _l("spots entered for a participant"),
+    "finding": _l("finding"),
 }
 
 AUDIT_FIELDS = {

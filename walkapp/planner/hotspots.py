@@ -1,0 +1,220 @@
+"""Hotspots of a project (ranked by Getis-Ord Gi*) and the findings confirmed from them.
+
+Thin views: parse the filters, call services.hotspots, render. Everyone on the project reads
+(READ); confirming, editing and deleting a finding is project work (EDIT_PROJECT: planners and
+admins). The statistics a finding keeps are computed by the server when it is confirmed, never
+taken from the form.
+"""
+
+from __future__ import annotations
+
+import h3
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from ..domain import vocabularies
+from ..domain.cells import HOTSPOT_RESOLUTION
+from ..domain.hotspots import Z_THRESHOLD
+from ..domain.permissions import EDIT_PROJECT, READ, can
+from ..domain.thresholds import MIN_HOTSPOT_PARTICIPANTS, enough_people
+from ..domain.vocabularies import CATEGORIES, LIGHT_CONDITIONS
+from ..extensions import db
+from ..services import hotspots as service
+from ..services import triage as triage_service
+from ..services.errors import Conflict, Invalid, NotFound
+from .access import project_or_404
+from .blueprint import bp
+from .forms import row_id, strip
+
+
+class FindingForm(FlaskForm):
+    title = StringField(
+        _l("Title of the finding"),
+        validators=[DataRequired(), Length(max=service.TITLE_MAX_LENGTH)],
+        filters=[strip],
+        description=_l("For example: dark underpass, no way to see who comes."),
+    )
+    recommendation = TextAreaField(
+        _l("Recommendation"),
+        validators=[DataRequired(), Length(max=service.RECOMMENDATION_MAX_LENGTH)],
+        filters=[strip],
+        description=_l("What the works should do here. It goes into the tender specification."),
+    )
+
+
+# --- Filters --------------------------------------------------------------------------------
+
+
+def _ints(values: list[str]) -> tuple[int, ...]:
+    return tuple(sorted({int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 10}))
+
+
+def _codes(values: list[str], allowed: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(code for code in allowed if code in set(values))
+
+
+def filters_from_args(args: MultiDict) -> service.Filters:
+    """Event, light and category from the query string; unknown values are dropped."""
+    return service.Filters(
+        walk_ids=_ints(args.getlist("event")),
+        light_conditions=_codes(args.getlist("light"), LIGHT_CONDITIONS.codes),
+        categories=_codes(args.getlist("category"), CATEGORIES.codes),
+    )
+
+
+def filter_args(filters: service.Filters) -> dict[str, list[str]]:
+    args = {
+        "event": [str(i) for i in filters.walk_ids],
+        "light": list(filters.light_conditions),
+        "category": list(filters.categories),
+    }
+    return {name: value for name, value in args.items() if value}
+
+
+def _cell_or_404(cell: str) -> str:
+    if not (len(cell) <= 16 and h3.is_valid_cell(cell)):
+        abort(404)
+    if h3.get_resolution(cell) != HOTSPOT_RESOLUTION:
+        abort(404)
+    return cell
+
+
+def _page_context(project, filters: service.Filters) -> dict:
+    return {
+        "project": project,
+        "filters": filters,
+        "filter_args": filter_args(filters),
+        "walks": {walk.id: walk for walk in triage_service.project_walks(project.id)},
+        "vocab": vocabularies,
+        "enough_people": enough_people,
+        "can_edit": can(current_user.role, EDIT_PROJECT),
+    }
+
+
+# --- Pages ----------------------------------------------------------------------------------
+
+
+@bp.get("/projects/<int:project_id>/hotspots")
+@login_required
+def hotspots(project_id: int):
+    project = project_or_404(row_id(project_id), READ)
+    filters = filters_from_args(request.args)
+    return render_template(
+        "planner/hotspots.html",
+        hotspots=service.project_hotspots(project.id, filters),
+        findings=service.findings_by_cell(project.id),
+        z_threshold=Z_THRESHOLD,
+        min_participants=MIN_HOTSPOT_PARTICIPANTS,
+        **_page_context(project, filters),
+    )
+
+
+@bp.route("/projects/<int:project_id>/hotspots/<cell>/confirm", methods=["GET", "POST"])
+@login_required
+def confirm_finding(project_id: int, cell: str):
+    project = project_or_404(row_id(project_id), EDIT_PROJECT)
+    cell = _cell_or_404(cell)
+    filters = filters_from_args(request.args)
+    existing = service.findings_by_cell(project.id).get(cell)
+    if existing is not None:
+        flash(_("This place is already a finding. You can edit it here."), "ok")
+        return redirect(
+            url_for("planner.edit_finding", project_id=project.id, finding_id=existing.id)
+        )
+    hotspot = next(
+        (h for h in service.project_hotspots(project.id, filters) if h.cell == cell), None
+    )
+    if hotspot is None:
+        abort(404)
+    form = FindingForm()
+    if form.validate_on_submit():
+        try:
+            service.confirm(
+                project.id,
+                cell,
+                filters,
+                title=form.title.data,
+                recommendation=form.recommendation.data,
+                user_id=current_user.id,
+            )
+        except (Invalid, NotFound, Conflict):
+            db.session.rollback()
+            flash(
+                _("This finding could not be saved. Here are the hotspots as they are now."),
+                "error",
+            )
+            return redirect(
+                url_for("planner.hotspots", project_id=project.id, **filter_args(filters))
+            )
+        db.session.commit()
+        flash(_("The hotspot is now a finding."), "ok")
+        return redirect(url_for("planner.findings", project_id=project.id), code=303)
+    return render_template(
+        "planner/hotspot_confirm.html",
+        hotspot=hotspot,
+        form=form,
+        **_page_context(project, filters),
+    )
+
+
+@bp.get("/projects/<int:project_id>/findings")
+@login_required
+def findings(project_id: int):
+    project = project_or_404(row_id(project_id), READ)
+    return render_template(
+        "planner/hotspot_findings.html",
+        findings=service.project_findings(project.id),
+        **_page_context(project, service.Filters()),
+    )
+
+
+def _finding_or_404(project_id: int, finding_id: int):
+    try:
+        return service.project_finding(project_id, row_id(finding_id))
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/projects/<int:project_id>/findings/<int:finding_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_finding(project_id: int, finding_id: int):
+    project = project_or_404(row_id(project_id), EDIT_PROJECT)
+    finding = _finding_or_404(project.id, finding_id)
+    form = FindingForm(obj=finding)
+    if form.validate_on_submit():
+        try:
+            service.edit(
+                finding,
+                title=form.title.data,
+                recommendation=form.recommendation.data,
+                user_id=current_user.id,
+            )
+        except Invalid:
+            db.session.rollback()
+            abort(400)
+        db.session.commit()
+        flash(_("The finding is saved."), "ok")
+        return redirect(url_for("planner.findings", project_id=project.id), code=303)
+    return render_template(
+        "planner/hotspot_finding_form.html",
+        finding=finding,
+        form=form,
+        **_page_context(project, service.Filters()),
+    )
+
+
+@bp.post("/projects/<int:project_id>/findings/<int:finding_id>/delete")
+@login_required
+def delete_finding(project_id: int, finding_id: int):
+    project = project_or_404(row_id(project_id), EDIT_PROJECT)
+    finding = _finding_or_404(project.id, finding_id)
+    service.delete(finding, user_id=current_user.id)
+    db.session.commit()
+    flash(_("The finding is deleted. The hotspot stays on the hotspots page."), "ok")
+    return redirect(url_for("planner.findings", project_id=project.id), code=303)
