@@ -3,7 +3,7 @@
 One module per area, each registering its views on the blueprint of blueprint.py.
 """
 
-from . import admin, auth, events, hotspots, live, projects, triage
+from . import admin, auth, events, hotspots, live, maps, projects, triage
 from .blueprint import bp
 
-__all__ = ["admin", "auth", "bp", "events", "hotspots", "live", "projects", "triage"]
+__all__ = ["admin", "auth", "bp", "events", "hotspots", "live", "maps", "projects", "triage"]

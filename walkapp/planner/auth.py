@@ -51,7 +51,9 @@ KEPT_COOKIE = timedelta(days=2)
 DEFAULT_LOGIN_FAILURE_LIMIT = "10 per 15 minutes"
 LIMITER_KEY = "walkapp.login_limiter"
 # Requests that neither refresh nor check a session: files anyone may fetch.
-PASSIVE_ENDPOINTS = frozenset({"static", "participate.leaflet", "planner.vendor"})
+PASSIVE_ENDPOINTS = frozenset(
+    {"static", "participate.leaflet", "planner.vendor", "planner.map_vendor"}
+)
 
 login_manager.login_view = "planner.login"
 login_manager.login_message = _l("Please sign in to see this page.")

@@ -1,0 +1,202 @@
+"""The project map: a planner page with the filters, the folium map in a frame, and the JSON of
+one hexagon's spots (what a click on a hexagon shows).
+
+Why a frame: folium writes its whole map as inline scripts. The planner pages keep the app's
+strict Content-Security-Policy (scripts from the app's origin only); only the map document
+relaxes it, and only by a *nonce* — a fresh random value per response, put on folium's own
+<script> tags by maps_folium._finish(). An injected tag or inline handler (`onerror=`) has no
+nonce and does not run, which 'unsafe-inline' would have allowed. Every other rule stays:
+nothing is loaded from another origin (tiles excepted, when WALKAPP_TILE_URL names a server),
+fetches go to the app only, and only the app's own pages may frame the map.
+
+Unknown filter values (a stale bookmark) are dropped, as on the triage page.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask import (
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_login import login_required
+from werkzeug.datastructures import MultiDict
+
+from .. import content_security_policy
+from ..domain import maps as domain
+from ..domain import vocabularies
+from ..domain.permissions import READ
+from ..domain.vocabularies import AGE_BANDS, CATEGORIES, EVENT_KINDS, GENDERS, LIGHT_CONDITIONS
+from ..services import maps as service
+from ..services import triage as triage_service
+from . import maps_folium
+from .access import project_or_404
+from .blueprint import bp
+
+YEAR = 365 * 24 * 3600
+
+
+# --- Parsing the query string ---------------------------------------------------------------
+
+
+def _ints(values: list[str]) -> tuple[int, ...]:
+    return tuple(sorted({int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 10}))
+
+
+def _codes(values: list[str], allowed: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(code for code in allowed if code in set(values))
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def filters_from_args(args: MultiDict) -> service.MapFilters:
+    return service.MapFilters(
+        walk_ids=_ints(args.getlist("event")),
+        kinds=_codes(args.getlist("kind"), EVENT_KINDS.codes),
+        categories=_codes(args.getlist("category"), CATEGORIES.codes),
+        light_conditions=_codes(args.getlist("light"), LIGHT_CONDITIONS.codes),
+        genders=_codes(args.getlist("gender"), GENDERS.codes),
+        age_bands=_codes(args.getlist("age"), AGE_BANDS.codes),
+        date_from=_date(args.get("from")),
+        date_to=_date(args.get("to")),
+    )
+
+
+def filter_args(filters: service.MapFilters) -> dict[str, list[str] | str]:
+    """The query string of `filters` (defaults left out)."""
+    args: dict[str, list[str] | str] = {
+        "event": [str(i) for i in filters.walk_ids],
+        "kind": list(filters.kinds),
+        "category": list(filters.categories),
+        "light": list(filters.light_conditions),
+        "gender": list(filters.genders),
+        "age": list(filters.age_bands),
+        "from": filters.date_from.isoformat() if filters.date_from else "",
+        "to": filters.date_to.isoformat() if filters.date_to else "",
+    }
+    return {name: value for name, value in args.items() if value}
+
+
+def _aggregate_forced(args: MultiDict) -> bool:
+    return args.get("aggregate") == "1"
+
+
+# --- Pages ----------------------------------------------------------------------------------
+
+
+@bp.get("/projects/<int:project_id>/map")
+@login_required
+def project_map(project_id: int):
+    project = project_or_404(project_id, READ)
+    filters = filters_from_args(request.args)
+    args = filter_args(filters)
+    aggregate = _aggregate_forced(request.args)
+    n = service.count(project.id, filters)
+    return render_template(
+        "planner/map.html",
+        project=project,
+        walks=triage_service.project_walks(project.id),
+        vocab=vocabularies,
+        filters=filters,
+        count=n,
+        aggregated=aggregate or n > domain.MARKER_LIMIT,
+        aggregate_forced=aggregate,
+        marker_limit=domain.MARKER_LIMIT,
+        args=args,
+        # The frame asks in the page's language (not only through the cookie).
+        document_args={
+            **args,
+            **({"aggregate": "1"} if aggregate else {}),
+            "lang": str(get_locale() or "fr"),
+        },
+    )
+
+
+def _document_csp(nonce: str) -> str:
+    """The app's policy, with folium's inline scripts allowed by nonce and framing by the app."""
+    policy = content_security_policy(current_app)
+    for strict, relaxed in (
+        ("script-src 'self'", f"script-src 'self' 'nonce-{nonce}'"),
+        ("frame-ancestors 'none'", "frame-ancestors 'self'"),
+    ):
+        if strict not in policy:  # the app's policy changed: fail loudly, never open it wide
+            raise RuntimeError(f"unexpected Content-Security-Policy: {policy}")
+        policy = policy.replace(strict, relaxed)
+    return policy + "; connect-src 'self'"
+
+
+@bp.get("/projects/<int:project_id>/map/document")
+@login_required
+def project_map_document(project_id: int):
+    project = project_or_404(project_id, READ)
+    filters = filters_from_args(request.args)
+    nonce = secrets.token_urlsafe(18)
+    document = maps_folium.map_document(
+        project,
+        filters,
+        query=filter_args(filters),
+        aggregate=_aggregate_forced(request.args),
+        nonce=nonce,
+    )
+    response = current_app.response_class(document.html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = _document_csp(nonce)
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "private, no-store"  # a nonce is used once
+    return response
+
+
+def _spot_json(obs, timezone: str, lang: str) -> dict:
+    """One spot of a hexagon, as plain text: map.js writes it with textContent."""
+    return {
+        "category": CATEGORIES.label(obs.category, lang),
+        "feeling": obs.feeling,
+        "feeling_label": vocabularies.FEELINGS.label(str(obs.feeling), lang),
+        "time": format_datetime(obs.recorded_at, "short", tzinfo=ZoneInfo(timezone), locale=lang),
+        "light": LIGHT_CONDITIONS.label(obs.light_condition, lang),
+        "comment": obs.comment or "",
+        "thumbnails": [url_for("api.photo_thumbnail", photo_id=photo.id) for photo in obs.photos],
+    }
+
+
+@bp.get("/projects/<int:project_id>/map/cells/<cell>.json")
+@login_required
+def project_map_cell(project_id: int, cell: str):
+    project = project_or_404(project_id, READ)
+    if not domain.is_map_cell(cell):
+        abort(404)
+    found = service.cell_spots(project.id, filters_from_args(request.args), cell)
+    lang = str(get_locale() or "fr")
+    response = jsonify(
+        {
+            "cell": cell,
+            "total": found.total,
+            "shown": len(found.spots),
+            "spots": [_spot_json(obs, project.timezone, lang) for obs in found.spots],
+        }
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/map/vendor/<path:filename>")
+def map_vendor(filename: str):
+    """The map's front-end files from npm and from folium's wheel (no CDN: works offline)."""
+    if filename not in maps_folium.MAP_FILES:
+        abort(404)
+    directory, name = maps_folium.MAP_FILES[filename]
+    return send_from_directory(directory(), name, max_age=YEAR if request.args.get("v") else None)
