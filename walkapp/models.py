@@ -173,6 +173,12 @@ class Observation(db.Model):
             "recorded_at",
             "id",
         ),
+        # Indicators ask per participant, not per spot ("did she report harassment?", "did they
+        # tag a spot in this time slot?"): one index probe each, whatever the number of spots.
+        sa.Index("ix_observation_participant_category", "participant_id", "category", "hidden_at"),
+        sa.Index("ix_observation_participant_slot", "participant_id", "time_slot", "hidden_at"),
+        # The stops page aggregates the spots of a walk's stops.
+        sa.Index("ix_observation_stop_id_hidden_at", "stop_id", "hidden_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,396 @@
+"""Indicators, who is missing, day vs night and stops pages on a small made-up dataset."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from walkapp.extensions import db
+from walkapp.models import (
+    Attendance,
+    Observation,
+    Participant,
+    Project,
+    ProjectMember,
+    Stop,
+    User,
+    Walk,
+)
+from walkapp.services import indicators as service
+
+PASSWORD = "a-long-test-password"
+LAT, LON = 50.35600, 3.51850
+HOSTILE = '<script>window.__pwned=1</script>"${1}\\`'
+
+
+def add_user(email: str, role: str = "planner", project_ids: tuple[int, ...] = ()) -> User:
+    user = User(email=email, name=email.split("@")[0], role=role)
+    user.set_password(PASSWORD)
+    db.session.add(user)
+    db.session.flush()
+    for project_id in project_ids:
+        db.session.add(ProjectMember(user_id=user.id, project_id=project_id))
+    db.session.commit()
+    return user
+
+
+def login(client, user: User) -> None:
+    with client.session_transaction() as session:
+        session.clear()
+    r = client.post("/planner/login", data={"email": user.email, "password": PASSWORD})
+    assert r.status_code == 302
+
+
+def add_project(name: str, insee: str | None) -> Project:
+    project = Project(name=name, commune="", insee_code=insee, timezone="Europe/Paris")
+    db.session.add(project)
+    db.session.flush()
+    return project
+
+
+def add_walk(project: Project, start: datetime, stops: int = 0, **fields) -> Walk:
+    values = {
+        "kind": "exploratory_walk",
+        "audience": "women",
+        "title": "Marche",
+        "status": "closed",
+        **fields,
+    }
+    walk = Walk(
+        project_id=project.id,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        join_code="T" + secrets.token_hex(5).upper(),
+        **values,
+    )
+    walk.stops = [Stop(number=i + 1, name=f"Arrêt {i + 1}", lat=LAT, lon=LON) for i in range(stops)]
+    db.session.add(walk)
+    db.session.flush()
+    return walk
+
+
+def add_person(walk: Walk, gender: str | None, age_band: str | None = "25_44") -> Participant:
+    person = Participant(
+        walk_id=walk.id,
+        token_hash=secrets.token_hex(32),
+        erasure_code_hash=secrets.token_hex(32),
+        consent_at=walk.starts_at,
+        consent_version="test",
+        gender=gender,
+        age_band=age_band,
+    )
+    db.session.add(person)
+    db.session.flush()
+    return person
+
+
+def add_spot(person: Participant, **fields) -> Observation:
+    at = datetime(2026, 3, 10, 19, 0, tzinfo=UTC)
+    values = {
+        "category": "lighting",
+        "feeling": 3,
+        "light_condition": "night",
+        "time_slot": "weekday_evening",
+        "lat": LAT,
+        "lon": LON,
+        **fields,
+    }
+    obs = Observation(
+        uuid=uuid.uuid4(),
+        participant_id=person.id,
+        walk_id=person.walk_id,
+        recorded_at=at,
+        utc_offset_minutes=60,
+        local_date=at.date(),
+        **values,
+    )
+    db.session.add(obs)
+    return obs
+
+
+@dataclass
+class World:
+    project: Project
+    other: Project
+    night: Walk
+    day: Walk
+    planner: User
+    other_planner: User
+
+
+@pytest.fixture
+def world(app) -> World:
+    """Project A: hand-counted below. Project B: one walk of another planner."""
+    a = add_project("Place du Canada", "59606")
+    b = add_project("Quartier Nungesser", "59172")
+    add_project("Projet sans événement", "59350")
+    night = add_walk(a, datetime(2026, 3, 10, 18, tzinfo=UTC), stops=2, title=HOSTILE)
+    day = add_walk(a, datetime(2026, 4, 2, 9, tzinfo=UTC), stops=1, audience="mixed")
+    add_walk(a, datetime(2026, 12, 1, 9, tzinfo=UTC), audience="girls", status="planned")
+    add_walk(a, datetime(2025, 6, 1, 18, tzinfo=UTC))
+    meeting = add_walk(a, datetime(2026, 5, 1, 18, tzinfo=UTC), kind="meeting", audience="mixed")
+    for gender, band, n in (
+        ("woman", "25_44", 7),
+        ("man", "25_44", 3),
+        ("undisclosed", "45_64", 2),
+    ):
+        db.session.add(Attendance(walk_id=meeting.id, gender=gender, age_band=band, count=n))
+    add_walk(b, datetime(2026, 3, 1, 18, tzinfo=UTC))
+
+    # Night walk: 6 women, 2 men, 1 undisclosed, 1 without a profile.
+    women = [add_person(night, "woman") for _ in range(6)]
+    men = [add_person(night, "man") for _ in range(2)]
+    others = [add_person(night, "undisclosed"), add_person(night, None, None)]
+    stop1, stop2 = night.stops
+    for person, lighting, feeling in zip(women[:5], [0, 1, 1, 2, 3], [1, 2, 2, 3, 4], strict=True):
+        add_spot(
+            person, stop_id=stop1.id, feeling=feeling, ratings={"lighting": lighting, "openness": 3}
+        )
+    add_spot(women[5], stop_id=stop2.id, ratings={"lighting": 0})
+    add_spot(women[0], category="harassment")
+    add_spot(women[1], category="harassment", time_slot="weekend_evening")
+    add_spot(women[2], category="harassment", hidden_at=night.starts_at, hidden_reason="test")
+    add_spot(men[0], category="harassment")
+    for person in others:
+        add_spot(person)
+    # The same place by day: 5 women of the daytime walk, and a girl.
+    day_people = [add_person(day, "woman") for _ in range(5)] + [add_person(day, "woman", "15_17")]
+    day_stop = day.stops[0]
+    for person, feeling in zip(day_people, [4, 5, 4, 5, 2, 4], strict=True):
+        add_spot(
+            person,
+            light_condition="day",
+            time_slot="weekday_day",
+            feeling=feeling,
+            stop_id=day_stop.id,
+            ratings={"lighting": 3},
+        )
+    db.session.commit()
+    planner = add_user("a@example.org", project_ids=(a.id,))
+    other_planner = add_user("b@example.org", project_ids=(b.id,))
+    return World(a, b, night, day, planner, other_planner)
+
+
+def row_attrs(html: str, code: str) -> tuple[str, str]:
+    match = re.search(rf'<tr id="ind-{code}" data-value="([^"]*)" data-n="(\d+)"', html)
+    assert match, code
+    return match[1], match[2]
+
+
+# --- Indicators -------------------------------------------------------------------------------
+
+
+def test_project_counts_are_computed_by_the_database(world):
+    [counts] = service.project_counts([world.project.id])
+    assert counts.events == 5
+    assert counts.women_walks_by_year == {2025: 1, 2026: 1}  # the planned walk is not held
+    assert counts.participants_by_gender == {"woman": 12, "man": 2, "undisclosed": 1, None: 1}
+    assert counts.attendance_by_gender == {"woman": 7, "man": 3, "undisclosed": 2}
+    assert counts.women_reporting_harassment == 2  # the hidden spot and the man do not count
+
+
+def test_year_filter(world):
+    [counts] = service.project_counts([world.project.id], year=2025)
+    assert counts.events == 1 and counts.women_walks_by_year == {2025: 1}
+    assert counts.participants_by_gender == {}
+    assert service.event_years([world.project.id]) == [2026, 2025]
+
+
+def test_project_indicators_page(client, world):
+    login(client, world.planner)
+    r = client.get(f"/planner/projects/{world.project.id}/indicators?lang=en")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert row_attrs(html, "women_walks") == ("2", "2")
+    assert '<span class="hint by-year">(2025: 1; 2026: 1)</span>' in html
+    value, n = row_attrs(html, "women_share_participants")
+    assert n == "14" and float(value) == pytest.approx(12 / 14)
+    value, n = row_attrs(html, "women_share_meetings")
+    assert n == "10" and float(value) == pytest.approx(0.7)
+    value, n = row_attrs(html, "women_harassment_share")
+    assert n == "12" and float(value) == pytest.approx(2 / 12)
+    assert "85.7" in html and "70.0" in html and "16.7" in html
+    assert 'role="img"' in html and "Exploratory walks held with groups of women" in html
+
+
+def test_project_indicators_page_of_a_year_suppresses_small_shares(client, world):
+    login(client, world.planner)
+    html = client.get(f"/planner/projects/{world.project.id}/indicators?lang=en&year=2025").text
+    assert row_attrs(html, "women_walks") == ("1", "1")
+    assert row_attrs(html, "women_share_participants") == ("", "0")
+    assert "not enough answers" in html
+
+
+def test_across_projects_counts_only_visible_projects(client, world):
+    login(client, world.other_planner)
+    html = client.get("/planner/indicators?lang=en").text
+    assert row_attrs(html, "women_walks") == ("1", "1")
+    assert row_attrs(html, "projects_covered") == ("1", "1")
+    assert row_attrs(html, "communes_covered") == ("1", "1")
+    assert "Place du Canada" not in html and "Quartier Nungesser" in html
+
+    admin = add_user("admin@example.org", role="admin")
+    login(client, admin)
+    html = client.get("/planner/indicators?lang=en").text
+    assert row_attrs(html, "women_walks") == ("3", "3")
+    assert row_attrs(html, "projects_covered") == ("2", "2")  # the third project has no event
+    assert row_attrs(html, "communes_covered") == ("2", "2")
+    assert f'id="project-{world.project.id}"' in html
+
+
+def test_pages_of_another_project_are_404(client, world):
+    login(client, world.other_planner)
+    base = f"/planner/projects/{world.project.id}"
+    for page in ("indicators", "participation", "daynight", "stops"):
+        assert client.get(f"{base}/{page}").status_code == 404, page
+    login(client, world.planner)
+    assert client.get(f"{base}/stops?walk=999999").status_code == 404
+    other_walk = db.session.query(Walk).filter_by(project_id=world.other.id).one()
+    r = client.get(f"{base}/daynight?a={world.night.id}&b={other_walk.id}")
+    assert r.status_code == 404
+
+
+def test_pages_need_a_login(client, world):
+    r = client.get(f"/planner/projects/{world.project.id}/indicators")
+    assert r.status_code == 302 and "/planner/login" in r.headers["Location"]
+
+
+# --- Who is missing ---------------------------------------------------------------------------
+
+
+def test_participation_page(client, world):
+    # Someone without a smartphone, whose spot a facilitator entered: she counts too.
+    paper = add_person(world.night, "woman", "65_plus")
+    paper.entered_by_id = world.planner.id
+    add_spot(paper, entered_by_id=world.planner.id)
+    db.session.commit()
+    login(client, world.planner)
+    html = client.get(f"/planner/projects/{world.project.id}/participation?lang=en").text
+
+    def cell(gender, band, slot):
+        m = re.search(rf'id="cell-{gender}-{band}-{slot}" data-n="(\d+)" data-flag="(\w*)"', html)
+        assert m, (gender, band, slot)
+        return int(m[1]), m[2]
+
+    # Night walk: all 6 women tagged a weekday-evening spot (the hidden one is left out, but
+    # that woman has a visible spot at a stop too); one also on a weekend evening.
+    assert cell("woman", "25_44", "weekday_evening") == (6, "")
+    assert cell("woman", "25_44", "weekend_evening") == (1, "thin")
+    assert cell("woman", "25_44", "weekday_day") == (5, "")
+    assert cell("woman", "15_17", "weekday_day") == (1, "thin")
+    assert cell("man", "25_44", "weekday_evening") == (1, "thin")  # one man tagged a spot
+    assert cell("woman", "65_plus", "weekday_evening") == (1, "thin")
+    assert cell("woman", "65_plus", "weekday_day") == (0, "empty")
+    assert re.search(r'id="not-stated-weekday_evening" data-n="2"', html)
+    assert "No girls (15 to 17) in: Weekday, evening; Weekend, daytime; Weekend, evening." in html
+    assert "Plan a walk with the youth centre or a secondary school." in html
+
+
+# --- Stops and day vs night -------------------------------------------------------------------
+
+
+def test_stops_page(client, world):
+    login(client, world.planner)
+    html = client.get(
+        f"/planner/projects/{world.project.id}/stops?lang=en&walk={world.night.id}"
+    ).text
+    stop1 = world.night.stops[0].id
+    assert re.search(rf'id="stop-{stop1}-lighting" data-mean="1.4000"', html)
+    assert re.search(rf'id="stop-{stop1}-openness" data-mean="3.0000"', html)
+    assert re.search(rf'id="stop-{stop1}-feeling" data-mean="2.4000"', html)
+    # (1.4 + 3) / 2 / 3 * 100
+    assert re.search(r'data-score="73.3333"', html)
+    stop2 = world.night.stops[1].id
+    assert re.search(rf'id="stop-{stop2}-lighting" data-mean=""', html)  # one person
+    assert "not enough answers" in html
+    assert "<script>window.__pwned" not in html
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html
+
+
+def test_daynight_page_same_place_and_paired_walks(client, world):
+    login(client, world.planner)
+    base = f"/planner/projects/{world.project.id}/daynight?lang=en"
+    html = client.get(base).text
+    assert re.search(r'<tr id="place-[0-9a-f]+">', html)
+    assert "4.0" in html  # day mean feeling: (4+5+4+5+2+4)/6
+    assert "17 %" in html  # day: 1 negative of 6
+    # Night: 11 shown spots of 9 people, feelings 1, 2, 2, 4 and seven 3s: 30 / 11 = 2.7.
+    assert "<td>2.7</td>" in html and "27 %" in html and "9 / 11" in html and "6 / 6" in html
+    assert "Night: 27 % negative (n = 9)" in html  # the chart prints it too
+    assert "<script>window.__pwned" not in html
+    html = client.get(f"{base}&a={world.night.id}&b={world.day.id}").text
+    assert re.search(r'id="pair-1-lighting">.*?<td>1.4 \(5\)</td>\s*<td>3.0 \(6\)</td>', html, re.S)
+    assert re.search(
+        r'id="pair-2-lighting">.*?<td>not enough answers \(1\)</td>\s*<td>—</td>', html, re.S
+    )
+    assert "<script>window.__pwned" not in html
+
+
+def test_every_page_renders_in_french_too(client, world):
+    login(client, world.planner)
+    base = f"/planner/projects/{world.project.id}"
+    urls = [
+        f"{base}/indicators?lang=fr",
+        "/planner/indicators?lang=fr",
+        f"{base}/participation?lang=fr",
+        f"{base}/daynight?lang=fr&a={world.night.id}&b={world.day.id}",
+        f"{base}/stops?lang=fr",
+    ]
+    for url in urls:
+        r = client.get(url)
+        assert r.status_code == 200, url
+        assert '<html lang="fr">' in r.text and 'role="img"' in r.text, url
+
+
+def test_hostile_project_name_is_escaped_in_tables_and_charts(client, world):
+    world.other.name = HOSTILE
+    db.session.commit()
+    login(client, world.other_planner)
+    html = client.get("/planner/indicators?lang=en").text
+    assert "<script>window.__pwned" not in html
+    # In the table, as the chart's bar label, and in the chart's text alternative.
+    assert html.count("&lt;script&gt;window.__pwned=1&lt;/script&gt;") == 3
+    for page in ("indicators", "participation", "daynight", "stops"):
+        html = client.get(f"/planner/projects/{world.other.id}/{page}?lang=en&year=2026").text
+        assert "<script>window.__pwned" not in html, page
+        assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html, page
+
+
+def test_stop_aggregates_count_people_once_and_ratings_each_time(world):
+    night = world.night
+    woman = db.session.scalars(
+        sa.select(Participant).where(Participant.walk_id == night.id, Participant.gender == "woman")
+    ).first()
+    stop1 = night.stops[0]
+    add_spot(woman, stop_id=stop1.id, feeling=5, ratings={"lighting": 3})
+    add_spot(woman, stop_id=stop1.id, hidden_at=night.starts_at, ratings={"lighting": 0})
+    db.session.commit()
+    by_stop = {s.stop_id: s for s in service.stop_inputs([night.id])}
+    first = by_stop[stop1.id]
+    lighting = first.criteria["lighting"]
+    assert (lighting.n, lighting.people) == (6, 5)  # the hidden spot is left out
+    assert lighting.total == pytest.approx(0 + 1 + 1 + 2 + 3 + 3)
+    assert lighting.total_sq == pytest.approx(0 + 1 + 1 + 4 + 9 + 9)
+    assert (lighting.minimum, lighting.maximum) == (0, 3)
+    assert first.criteria["openness"].n == 5 and first.criteria["security"].n == 0
+    assert (first.people, first.raters) == (5, 5)
+    assert (first.feeling.n, first.feeling.people, first.feeling.total) == (6, 5, 17)
+    second = by_stop[night.stops[1].id]
+    assert (second.people, second.criteria["lighting"].people) == (1, 1)
+
+
+def test_year_is_the_utc_year_whatever_the_session_time_zone(app):
+    project = add_project("Réveillon", "59606")
+    add_walk(project, datetime(2025, 12, 31, 23, 30, tzinfo=UTC))  # 00:30 in Paris, 2026
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text("SET TIME ZONE 'Europe/Paris'"))
+    assert service.event_years([project.id]) == [2025]
+    [counts] = service.project_counts([project.id], year=2025)
+    assert counts.women_walks_by_year == {2025: 1}
