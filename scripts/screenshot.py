@@ -1,6 +1,6 @@
 """Take the README's screenshot: the demo project in the planner workspace, in real Chromium.
 
-    .venv/bin/python scripts/screenshot.py [path-after-login] [docs/screenshot.png]
+    .venv/bin/python scripts/screenshot.py [path-under-the-project] [docs/screenshot.png] [full]
 
 Loads the demo into a throw-away SQLite instance, serves it on 127.0.0.1, signs in as the
 demo planner and photographs the page (by default the project's map), tiles off.
@@ -27,7 +27,8 @@ from walkapp.services.photo_store import PhotoStore
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def main(path: str = "map", out: str = "docs/screenshot.png") -> None:
+def main(path: str = "map", out: str = "docs/screenshot.png", full: str = "") -> None:
+    full_page = bool(full)
     with tempfile.TemporaryDirectory() as instance:
         app = create_app({"INSTANCE_PATH": instance, "TILE_URL": ""})
         with app.app_context():
@@ -46,7 +47,7 @@ def main(path: str = "map", out: str = "docs/screenshot.png") -> None:
                 browser = driver.chromium.launch(
                     executable_path="/usr/bin/chromium", args=["--no-sandbox"], headless=True
                 )
-                page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="fr-FR")
+                page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="fr-FR")
                 page.goto(f"{url}/planner/login")
                 page.locator("input[name=email]").fill(result.email)
                 page.locator("input[name=password]").fill(password)
@@ -55,7 +56,7 @@ def main(path: str = "map", out: str = "docs/screenshot.png") -> None:
                 page.goto(f"{url}/planner/projects/{project_id}/{path}".rstrip("/"))
                 page.wait_for_load_state("networkidle")
                 page.wait_for_timeout(1500)
-                page.screenshot(path=str(ROOT / out))
+                page.screenshot(path=str(ROOT / out), full_page=full_page)
                 browser.close()
         finally:
             server.shutdown()

@@ -43,10 +43,11 @@ def test_confirm_a_finding_in_the_browser(live_server, browser, world):  # noqa:
         page.wait_for_url("**/planner/**")
 
         page.goto(f"{live_server.url}{hotspots_url(world.project_id)}")
-        rows = page.locator("table.hotspots tbody tr")
+        rows = page.locator("table.hotspots tbody tr[id]")
         assert rows.count() == 1 and rows.first.get_attribute("id") == f"cell-{HOT}"
-        # The hostile comment shows literally and ran nothing.
-        assert HOSTILE in rows.first.locator("td.comment").inner_text()
+        # The hostile comment shows literally (in the row under the figures) and ran nothing.
+        said = page.locator(f"#cell-{HOT} + tr.hotspot-said")
+        assert HOSTILE in said.inner_text()
         assert page.evaluate("window.__pwned") is None
         assert axe_problems(page) == []
 
