@@ -77,5 +77,11 @@ def test_wheel_ships_templates_static_migrations_and_catalogs(tmp_path):
         "walkapp/migrations/versions/0001_initial_schema.py",
         "walkapp/translations/fr/LC_MESSAGES/messages.mo",
         "walkapp/demo_data/place-du-canada-perimeter.geojson",
+        "walkapp/exports/README.md",
+        # Front-end libraries from npm: an installed app serves them with no node_modules.
+        "walkapp/vendor/leaflet/leaflet.js",
+        "walkapp/vendor/leaflet-geoman/leaflet-geoman.js",
+        "walkapp/vendor/jquery/jquery.min.js",
+        "walkapp/vendor/leaflet.markercluster/leaflet.markercluster.js",
     ):
         assert expected in names

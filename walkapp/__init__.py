@@ -18,6 +18,13 @@ def resource_dir(name: str) -> Path:
     return packaged if packaged.is_dir() else PACKAGE_DIR.parent / name
 
 
+def npm_dist(vendor: str, package_path: str) -> Path:
+    """A front-end library of package.json: walkapp/vendor/<vendor> inside the wheel (see the
+    force-include of pyproject.toml), node_modules/<package_path> in a checkout."""
+    packaged = PACKAGE_DIR / "vendor" / vendor
+    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / "node_modules" / package_path
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import cli, i18n, pages
     from .api import bp as api_bp

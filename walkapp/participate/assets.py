@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, url_for
 
-from .. import PACKAGE_DIR, resource_dir
+from .. import PACKAGE_DIR, npm_dist, resource_dir
 
 # (endpoint, filename): what the app shell loads and the service worker precaches.
 STATIC_FILES = (
@@ -35,8 +35,7 @@ EXTENSION_KEY = "walkapp.pwa_assets"
 
 def leaflet_dir() -> Path:
     """Leaflet from npm (package.json): inside the wheel, or node_modules in a checkout."""
-    packaged = PACKAGE_DIR / "vendor" / "leaflet"
-    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / "node_modules/leaflet/dist"
+    return npm_dist("leaflet", "leaflet/dist")
 
 
 def _digest(data: bytes) -> str:

@@ -33,7 +33,7 @@ from folium.plugins import FastMarkerCluster, HeatMap
 from folium.template import Template
 from markupsafe import Markup
 
-from .. import PACKAGE_DIR
+from .. import npm_dist
 from ..domain import maps as domain
 from ..domain import vocabularies
 from ..domain.thresholds import HEAT_WEIGHTS
@@ -49,15 +49,11 @@ FRANCE = (46.6, 2.4)  # where an empty project without a perimeter opens
 
 def jquery_dir() -> Path:
     """jQuery from npm (folium builds its popups with it): in the wheel, or node_modules."""
-    packaged = PACKAGE_DIR / "vendor" / "jquery"
-    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / "node_modules/jquery/dist"
+    return npm_dist("jquery", "jquery/dist")
 
 
 def markercluster_dir() -> Path:
-    packaged = PACKAGE_DIR / "vendor" / "leaflet.markercluster"
-    if packaged.is_dir():
-        return packaged
-    return PACKAGE_DIR.parent / "node_modules/leaflet.markercluster/dist"
+    return npm_dist("leaflet.markercluster", "leaflet.markercluster/dist")
 
 
 def heat_dir() -> Path:

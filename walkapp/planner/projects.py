@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from .. import PACKAGE_DIR
+from .. import npm_dist
 from ..domain.permissions import EDIT_PROJECT, READ, can
 from ..domain.vocabularies import USER_ROLES
 from ..extensions import db
@@ -102,10 +102,7 @@ AUDIT_FIELDS = {
 
 def geoman_dir() -> Path:
     """Geoman from npm (package.json): inside the wheel, or node_modules in a checkout."""
-    packaged = PACKAGE_DIR / "vendor" / "leaflet-geoman"
-    if packaged.is_dir():
-        return packaged
-    return PACKAGE_DIR.parent / "node_modules/@geoman-io/leaflet-geoman-free/dist"
+    return npm_dist("leaflet-geoman", "@geoman-io/leaflet-geoman-free/dist")
 
 
 @cache
