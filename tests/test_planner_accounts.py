@@ -243,6 +243,25 @@ def test_admin_resets_a_password(as_admin, app, admin):
     assert short.status_code == 422 and 'id="password-error"' in short.get_data(as_text=True)
 
 
+def test_a_new_password_signs_out_the_old_sessions(as_admin, app, admin):
+    user = make_user("p@x.fr")
+    before = app.test_client()
+    login(before, user.email)
+    assert before.get("/planner/").status_code == 200
+    new = "a-brand-new-password"
+    as_admin.post(f"/planner/admin/users/{user.id}/password", data={"password": new})
+    assert before.get("/planner/").status_code == 302  # to the sign-in page
+    after = app.test_client()
+    login(after, user.email, new)
+    assert after.get("/planner/").status_code == 200
+
+
+def test_an_admin_who_changes_their_own_password_stays_signed_in(as_admin, admin):
+    r = as_admin.post(f"/planner/admin/users/{admin.id}/password", data={"password": "x" * 20})
+    assert r.status_code == 302
+    assert as_admin.get("/planner/admin/users").status_code == 200
+
+
 def test_memberships_open_and_close_a_project(as_admin, app, admin):
     project = make_project()
     user = make_user("p@x.fr")
@@ -452,7 +471,7 @@ def _old_cookie(app, data: dict, age: int) -> str:
 def test_signed_cookie_outlives_the_lifetime_only_for_an_open_walk(client, app, facilitator_walk):
     user, walk = facilitator_walk
     fresh = int(time.time())
-    base = {"_user_id": str(user.id), "_fresh": True, "seen": fresh}
+    base = {"_user_id": user.get_id(), "_fresh": True, "seen": fresh}
     client.set_cookie("session", _old_cookie(app, {**base, "keep": True}, 20 * HOUR))
     assert client.get(f"/planner/projects/{walk.project_id}").status_code == 200
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import date, datetime
 
@@ -61,6 +62,14 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """What the session keeps: the id and a digest of the password hash, so that a new
+        password signs out every session opened with the old one."""
+        return f"{self.id}:{self.password_digest()}"
+
+    def password_digest(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
 
 class ProjectMember(db.Model):

@@ -12,7 +12,7 @@ from functools import wraps
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 
 from ..domain.permissions import MANAGE_USERS, can
 from ..extensions import db
@@ -139,6 +139,8 @@ def user_password(user_id: int):
         accounts.reset_password(user, form.password.data, by=current_user.id)
     except ServiceError as exc:
         return _refused(exc, user)
+    if user.id == current_user.id:
+        login_user(user)  # keep this session: the new password ends only the others
     return _done(_("The password is changed. Give it to the person by another channel."), user)
 
 

@@ -15,6 +15,7 @@ lead an open walk?). The flag is signed with the cookie, so nobody can set it by
 
 from __future__ import annotations
 
+import hmac
 import math
 import time
 from datetime import UTC, datetime, timedelta
@@ -59,10 +60,23 @@ login_manager.login_view = "planner.login"
 login_manager.login_message = _l("Please sign in to see this page.")
 
 
+def _session_user(value: object) -> tuple[int, str] | None:
+    """(user id, password digest) from the session's "_user_id" (User.get_id), or None."""
+    if not isinstance(value, str):
+        return None
+    user_id, _colon, digest = value.partition(":")
+    return (int(user_id), digest) if user_id.isdigit() and len(user_id) < 10 else None
+
+
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """The session's user; a deactivated account is signed out at its next request."""
-    return accounts.active_user(int(user_id)) if user_id.isdigit() else None
+def load_user(value: str) -> User | None:
+    """The session's user. A deactivated account, or one whose password has changed since the
+    session began, is signed out at its next request."""
+    found = _session_user(value)
+    user = accounts.active_user(found[0]) if found else None
+    if user is None or not hmac.compare_digest(user.password_digest(), found[1]):
+        return None
+    return user
 
 
 class WalkSessionInterface(SecureCookieSessionInterface):
@@ -103,8 +117,8 @@ def _signed_in_user_id() -> int | None:
         current_app.config["SESSION_COOKIE_NAME"]
     ):
         return None
-    user_id = session.get("_user_id")
-    return int(user_id) if isinstance(user_id, str) and user_id.isdigit() else None
+    found = _session_user(session.get("_user_id"))
+    return found[0] if found else None
 
 
 def _end_session() -> None:
