@@ -408,6 +408,8 @@ def test_every_file_the_document_loads_is_served_by_the_app(client, world):
             response = client.get(url)
             response.close()
             assert response.status_code == 200, url
+            if "/vendor/" in url:  # libraries: versioned by content, cached for a year
+                assert "v=" in url and "max-age=31536000" in response.headers["Cache-Control"]
     assert client.get("/planner/map/vendor/../../secret_key").status_code == 404
     assert client.get("/planner/map/vendor/jquery.js").status_code == 404
 

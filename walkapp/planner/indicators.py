@@ -110,6 +110,7 @@ def walks_by_year_chart(chart_id: str, indicator: ind.Indicator):
 
 def who_text(gender: str, age_band: str, young: bool) -> str:
     age = label("age_band", age_band)
+    age = age[:1].lower() + age[1:]  # mid-sentence: "girls (under 15)", "filles (moins de 15 ans)"
     if gender == "woman":
         return _("girls (%(age)s)", age=age) if young else _("women (%(age)s)", age=age)
     return _("boys (%(age)s)", age=age) if young else _("men (%(age)s)", age=age)

@@ -17,8 +17,10 @@ textContent by static/planner/map.js.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -38,6 +40,7 @@ from ..domain import maps as domain
 from ..domain import vocabularies
 from ..domain.thresholds import HEAT_WEIGHTS
 from ..models import Observation, Project
+from ..participate.assets import assets
 from ..services import maps as service
 
 MAX_ZOOM = 19
@@ -72,15 +75,23 @@ MAP_FILES = {
 
 
 def map_file_url(name: str) -> str:
-    return url_for("planner.map_vendor", filename=name)
+    """The file's URL with a hash of its bytes (`?v=`): browsers may keep it for a year."""
+    directory, filename = MAP_FILES[name]
+    path = directory() / filename
+    return url_for("planner.map_vendor", filename=name, v=_file_digest(path, path.stat().st_mtime))
+
+
+@cache
+def _file_digest(path: Path, _mtime: float) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
 def _use_app_files(m: folium.Map) -> None:
     m.default_js = [
-        ("leaflet", url_for("participate.leaflet", filename="leaflet.js")),
+        ("leaflet", assets().leaflet_url("leaflet.js")),
         ("jquery", map_file_url("jquery.min.js")),
     ]
-    m.default_css = [("leaflet_css", url_for("participate.leaflet", filename="leaflet.css"))]
+    m.default_css = [("leaflet_css", assets().leaflet_url("leaflet.css"))]
     header = m.get_root().header
     header.add_child(CssLink(url_for("static", filename="planner/map.css")), name="walkapp_css")
     header.add_child(
