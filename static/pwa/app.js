@@ -761,6 +761,9 @@
   }
 
   let spotsRender = 0;
+  // The spot whose "delete?" question is open. The list is drawn again whenever the outbox
+  // changes (a sync lands): the question must stay open, and keep the focus, across that.
+  let confirmingDelete = null;
   async function renderSpots() {
     const list = $("spots-list");
     if (!list || !session || $("screen-spots").hidden) return;
@@ -768,11 +771,14 @@
     const state = await box.state();
     const trackProblem = await box.kvGet("trackProblem");
     if (mine !== spotsRender) return; // a newer render is on its way: never list twice
+    const focusInConfirm = Boolean(document.activeElement && document.activeElement.closest(".confirm-delete"));
     while (thumbUrls.length) URL.revokeObjectURL(thumbUrls.pop());
     list.textContent = "";
     $("spots-empty").hidden = state.spots.length > 0;
     $("track-problem").hidden = !trackProblem;
     state.spots.forEach((spot, index) => list.appendChild(spotItem(spot, index + 1)));
+    const openConfirm = list.querySelector(".confirm-delete:not([hidden]) button");
+    if (focusInConfirm && openConfirm) openConfirm.focus();
     if (maps.spots) maps.spots.setSpots(state.spots);
   }
 
@@ -812,24 +818,27 @@
         location.hash = `#edit/${spot.id}`;
       }));
       const confirm = document.createElement("div");
-      confirm.className = "row";
-      confirm.hidden = true;
+      confirm.className = "row confirm-delete";
+      confirm.hidden = confirmingDelete !== spot.id;
       const del = button(t("spots.delete_short"), t("spots.delete", { n }), "secondary", () => {
+        confirmingDelete = spot.id;
         confirm.hidden = false;
         del.setAttribute("aria-expanded", "true");
         confirm.querySelector("button").focus();
       });
-      del.setAttribute("aria-expanded", "false");
+      del.setAttribute("aria-expanded", String(!confirm.hidden));
       const question = document.createElement("p");
       question.textContent = t("spots.confirm_delete");
       confirm.append(
         question,
         button(t("spots.yes_delete"), null, "danger", async () => {
+          confirmingDelete = null;
           await box.remove(spot.id);
           flushSoon();
           renderSpots();
         }),
         button(t("spots.cancel"), null, "secondary", () => {
+          confirmingDelete = null;
           confirm.hidden = true;
           del.setAttribute("aria-expanded", "false");
           del.focus();

@@ -93,6 +93,30 @@ def test_a_refused_spot_is_shown_never_dropped(live_server, phone, make_walk):
     expect(sync_status(page)).to_contain_text("Tout est envoyé")
 
 
+def test_delete_question_stays_open_while_the_outbox_syncs(live_server, phone, make_walk):
+    """The list is drawn again when a sync lands: an open "delete?" question must survive it."""
+    walk = make_walk()
+    page = phone.new_page()
+    join(page, f"{live_server.url}/j/{walk.join_code}")
+    wait_until_controlled(page)
+    [participant_id] = participant_ids()
+    phone.set_offline(True)
+    tag(page, "Mal à l'aise", "Éclairage", online=False)
+    page.get_by_role("link", name="Mes points").click()
+    page.get_by_role("button", name="Supprimer le point 1").click()
+    yes = page.get_by_role("button", name="Oui, supprimer")
+    expect(yes).to_be_focused()
+
+    phone.set_offline(False)  # the spot is sent: the list is drawn again with its new state
+    expect(sync_status(page)).to_contain_text("Tout est envoyé", timeout=20_000)
+    wait_for(lambda: counts(participant_id) == (1, 0), page)
+    expect(yes).to_be_visible()
+    expect(yes).to_be_focused()
+    yes.click()
+    expect(page.get_by_role("listitem")).to_have_count(0)
+    wait_for(lambda: counts(participant_id) == (0, 0), page)
+
+
 def test_edit_and_delete_my_spots(live_server, phone, make_walk):
     walk = make_walk()
     page = phone.new_page()
