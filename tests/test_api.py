@@ -359,6 +359,24 @@ def test_track_needs_agreement(client, token):
     assert count(TrackPoint) == 0
 
 
+def test_track_batch_of_the_largest_size_fits_the_body_limit(client, walk, join):
+    token = join(walk, track_consent=True)[0]
+    start = datetime(2026, 11, 30, 18, 0, 0, 123000, tzinfo=UTC)
+    points = [
+        {
+            "lat": 50.356123456789,
+            "lon": 3.518712345678,
+            "accuracy_m": 12.345678,
+            "t": (start + timedelta(seconds=i)).isoformat(),
+        }
+        for i in range(501)
+    ]
+    r = client.post("/api/v1/me/track", headers=auth(token), json={"points": points[:500]})
+    assert r.status_code < 300
+    r = client.post("/api/v1/me/track", headers=auth(token), json={"points": points})
+    assert r.status_code == 422 and "points" in r.get_json()["errors"]
+
+
 def test_track_appends_and_skips_retries(client, walk, join):
     token = join(walk, track_consent=True)[0]
     t0 = utcnow() - timedelta(minutes=3)

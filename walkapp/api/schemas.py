@@ -210,8 +210,13 @@ class TrackPointIn(Strict):
     t: Instant
 
 
+# A point is about 90 bytes of JSON: 500 of them stay within the 64 KB body limit (the app
+# sends its trace in batches of 500; more per request would be a 413 before any validation).
+TRACK_BATCH_MAX = 500
+
+
 class TrackIn(Strict):
-    points: list[TrackPointIn] = Field(min_length=1, max_length=1000)
+    points: list[TrackPointIn] = Field(min_length=1, max_length=TRACK_BATCH_MAX)
 
 
 class TrackOut(Output):
