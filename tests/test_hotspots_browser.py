@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 from e2e.conftest import AXE
 from e2e.test_pwa_accessibility import AXE_RUN
+from planner_users import PASSWORD
 from test_hotspots_pages import HOSTILE, HOT, hotspots_url, world  # noqa: F401 (fixture)
-from test_planner_triage import PASSWORD
 
 from walkapp.extensions import db
 from walkapp.models import AuditEvent, Finding

@@ -10,8 +10,9 @@ from datetime import timedelta
 import h3
 import pytest
 import sqlalchemy as sa
+from planner_users import PASSWORD, login, make_user
 from sqlalchemy.exc import IntegrityError
-from test_planner_triage import T0, add_participant, add_photo, add_spot, add_user, login
+from test_planner_triage import T0, add_participant, add_photo, add_spot
 
 from walkapp.domain import cells
 from walkapp.domain import hotspots as domain
@@ -93,7 +94,7 @@ def world(app, make_walk) -> World:
     db.session.commit()
     photo_id = add_photo(app, hot_spots[0])
     db.session.commit()
-    planner = add_user("planner@x.fr", project_id=night.project_id)
+    planner = make_user("planner@x.fr", projects=[night.project_id])
     return World(night.project_id, night, other, planner, photo_id)
 
 
@@ -305,7 +306,7 @@ def test_a_viewer_reads_but_cannot_confirm(client, world):
     login(client, world.planner)
     assert _confirm(client, world).status_code == 303
     finding_id = db.session.scalars(sa.select(Finding.id)).one()
-    viewer = add_user("viewer@x.fr", role="viewer", project_id=world.project_id)
+    viewer = make_user("viewer@x.fr", role="viewer", projects=[world.project_id])
     login(client, viewer)
     page = client.get(hotspots_url(world.project_id))
     assert page.status_code == 200 and listed(page.text) == [HOT]
@@ -328,7 +329,7 @@ def test_a_planner_of_another_project_sees_nothing(client, world, make_walk):
     assert _confirm(client, world).status_code == 303
     finding_id = db.session.scalars(sa.select(Finding.id)).one()
     elsewhere = make_walk()
-    outsider = add_user("outsider@x.fr", project_id=elsewhere.project_id)
+    outsider = make_user("outsider@x.fr", projects=[elsewhere.project_id])
     login(client, outsider)
     base = f"/planner/projects/{world.project_id}"
     for url in (
@@ -365,7 +366,6 @@ class TestWithCsrf:
         return {"WTF_CSRF_ENABLED": True}
 
     def test_confirming_needs_the_form_token(self, client, world):
-        from test_planner_triage import PASSWORD
 
         login_page = client.get("/planner/login").text
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page)[1]

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from planner_users import login, make_user
 
 from walkapp.extensions import db
 from walkapp.models import (
@@ -17,34 +18,14 @@ from walkapp.models import (
     Observation,
     Participant,
     Project,
-    ProjectMember,
     Stop,
     User,
     Walk,
 )
 from walkapp.services import indicators as service
 
-PASSWORD = "a-long-test-password"
 LAT, LON = 50.35600, 3.51850
 HOSTILE = '<script>window.__pwned=1</script>"${1}\\`'
-
-
-def add_user(email: str, role: str = "planner", project_ids: tuple[int, ...] = ()) -> User:
-    user = User(email=email, name=email.split("@")[0], role=role)
-    user.set_password(PASSWORD)
-    db.session.add(user)
-    db.session.flush()
-    for project_id in project_ids:
-        db.session.add(ProjectMember(user_id=user.id, project_id=project_id))
-    db.session.commit()
-    return user
-
-
-def login(client, user: User) -> None:
-    with client.session_transaction() as session:
-        session.clear()
-    r = client.post("/planner/login", data={"email": user.email, "password": PASSWORD})
-    assert r.status_code == 302
 
 
 def add_project(name: str, insee: str | None) -> Project:
@@ -172,8 +153,8 @@ def world(app) -> World:
             ratings={"lighting": 3},
         )
     db.session.commit()
-    planner = add_user("a@example.org", project_ids=(a.id,))
-    other_planner = add_user("b@example.org", project_ids=(b.id,))
+    planner = make_user("a@example.org", projects=[a.id])
+    other_planner = make_user("b@example.org", projects=[b.id])
     return World(a, b, night, day, planner, other_planner)
 
 
@@ -235,7 +216,7 @@ def test_across_projects_counts_only_visible_projects(client, world):
     assert row_attrs(html, "communes_covered") == ("1", "1")
     assert "Place du Canada" not in html and "Quartier Nungesser" in html
 
-    admin = add_user("admin@example.org", role="admin")
+    admin = make_user("admin@example.org", role="admin")
     login(client, admin)
     html = client.get("/planner/indicators?lang=en").text
     assert row_attrs(html, "women_walks") == ("3", "3")

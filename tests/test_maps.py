@@ -13,15 +13,15 @@ import h3
 import pytest
 from conftest import DATA
 from jinja2.utils import htmlsafe_json_dumps
+from planner_users import login, make_user
 
 from walkapp.domain import cells
 from walkapp.domain import maps as domain
 from walkapp.extensions import db
-from walkapp.models import Observation, Participant, ProjectMember, User, Walk
+from walkapp.models import Observation, Participant, User, Walk
 from walkapp.services import capture
 from walkapp.services.photo_store import PhotoStore
 
-PASSWORD = "a-long-test-password"
 T0 = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 PAYLOADS = [
     '<img src=x onerror="window.__pwned=1">',
@@ -111,21 +111,6 @@ class World:
     outsider: User
 
 
-def add_user(email: str, project_id: int) -> User:
-    user = User(email=email, name=email.split("@")[0], role="planner")
-    user.set_password(PASSWORD)
-    db.session.add(user)
-    db.session.flush()
-    db.session.add(ProjectMember(user_id=user.id, project_id=project_id))
-    db.session.commit()
-    return user
-
-
-def login(client, user: User) -> None:
-    r = client.post("/planner/login", data={"email": user.email, "password": PASSWORD})
-    assert r.status_code == 302
-
-
 def add_participant(walk: Walk, gender: str | None = None, age: str | None = None):
     participant = Participant(
         walk_id=walk.id,
@@ -196,8 +181,8 @@ def world(app, make_walk) -> World:
     store = PhotoStore(app.config["PHOTO_DIR"])
     capture.add_photo(alice, dark.uuid, (DATA / "day-path.jpg").read_bytes(), store)
     db.session.commit()
-    planner = add_user("planner@x.fr", walk_a.project_id)
-    outsider = add_user("outsider@x.fr", other.project_id)
+    planner = make_user("planner@x.fr", projects=[walk_a.project_id])
+    outsider = make_user("outsider@x.fr", projects=[other.project_id])
     return World(walk_a.project_id, other.project_id, walk_a, walk_b, planner, outsider)
 
 

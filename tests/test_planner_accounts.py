@@ -12,14 +12,12 @@ import sqlalchemy as sa
 from conftest import auth
 from flask import g
 from itsdangerous import TimestampSigner
-from werkzeug.security import generate_password_hash
+from planner_users import PASSWORD, make_user
 
 from walkapp.config import settings_from_env
 from walkapp.extensions import db
 from walkapp.models import AuditEvent, Project, ProjectMember, User
 
-PASSWORD = "a-long-password-1"
-PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashed once: scrypt is slow on purpose
 HOUR = 3600
 EN = {"Accept-Language": "en"}  # messages checked in English (French comes from the catalog)
 
@@ -36,17 +34,6 @@ def fresh_request_globals(app):
 
     # First of all, before the app's own hooks (the session check reads the user and language).
     app.before_request_funcs.setdefault(None, []).insert(0, forget_request_globals)
-
-
-def make_user(email: str, role: str = "planner", *, projects=(), active=True) -> User:
-    user = User(email=email, name=email.split("@")[0].title(), role=role, active=active)
-    user.password_hash = PASSWORD_HASH
-    db.session.add(user)
-    db.session.flush()
-    for project in projects:
-        db.session.add(ProjectMember(user_id=user.id, project_id=project.id))
-    db.session.commit()
-    return user
 
 
 def make_project(name: str = "Place du Canada") -> Project:

@@ -10,16 +10,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from flask import g
-from werkzeug.security import generate_password_hash
+from planner_users import PASSWORD, login, make_user
 
 from walkapp.domain.join_codes import format_join_code, normalize_join_code
 from walkapp.extensions import db, utcnow
-from walkapp.models import AuditEvent, Project, ProjectMember, Stop, StopNote, User, Walk
+from walkapp.models import AuditEvent, Project, Stop, StopNote, User, Walk
 from walkapp.services import events as events_service
 from walkapp.services.errors import Conflict
 
-PASSWORD = "a-long-test-password"
-PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashed once: scrypt is slow on purpose
 XSS = '<script>window.__pwned=1</script><img src=x onerror="alert(1)"> & "nuit"'
 XSS_ESCAPED = (
     "&lt;script&gt;window.__pwned=1&lt;/script&gt;&lt;img src=x onerror=&#34;alert(1)&#34;&gt;"
@@ -37,24 +35,6 @@ def language_per_request(app):
     @app.before_request
     def forget_language():
         g.pop("_flask_babel", None)
-
-
-def add_user(email: str, role: str, *projects: Project) -> User:
-    user = User(email=email, name=email.split("@")[0].title(), role=role)
-    user.password_hash = PASSWORD_HASH
-    db.session.add(user)
-    db.session.flush()
-    for project in projects:
-        db.session.add(ProjectMember(user_id=user.id, project_id=project.id))
-    db.session.commit()
-    return user
-
-
-def login(client, user: User) -> None:
-    with client.session_transaction() as session:
-        session.clear()
-    r = client.post("/planner/login", data={"email": user.email, "password": PASSWORD})
-    assert r.status_code == 302, r.get_data(as_text=True)
 
 
 @dataclass
@@ -78,11 +58,11 @@ def team(make_walk) -> Team:
     return Team(
         project=project,
         walk=walk,
-        admin=add_user("admin@x.fr", "admin"),
-        planner=add_user("planner@x.fr", "planner", project),
-        facilitator=add_user("facilitator@x.fr", "facilitator", project),
-        viewer=add_user("viewer@x.fr", "viewer", project),
-        outsider=add_user("outsider@x.fr", "planner", other),
+        admin=make_user("admin@x.fr", "admin"),
+        planner=make_user("planner@x.fr", "planner", projects=[project]),
+        facilitator=make_user("facilitator@x.fr", "facilitator", projects=[project]),
+        viewer=make_user("viewer@x.fr", "viewer", projects=[project]),
+        outsider=make_user("outsider@x.fr", "planner", projects=[other]),
     )
 
 

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from test_planner_events import PASSWORD, XSS, Team, add_user, login, team  # noqa: F401
+from planner_users import PASSWORD, login
+from test_planner_events import XSS, Team, team  # noqa: F401 (fixture)
 
 from walkapp.extensions import db, utcnow
 from walkapp.models import Attendance, AuditEvent, Observation, Participant, StopNote, Walk

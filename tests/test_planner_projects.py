@@ -13,16 +13,14 @@ import pytest
 import sqlalchemy as sa
 from conftest import DATA, auth
 from flask import current_app, g
+from planner_users import PASSWORD, login, make_user
 from werkzeug.datastructures import FileStorage
-from werkzeug.security import generate_password_hash
 from werkzeug.test import encode_multipart
 
 from walkapp.domain.geo import perimeter_geometry
 from walkapp.extensions import db, utcnow
-from walkapp.models import AuditEvent, Project, ProjectMember, User
+from walkapp.models import AuditEvent, Project, ProjectMember
 
-PASSWORD = "a-long-password-1"
-PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashed once: scrypt is slow on purpose
 PERIMETER_FILE = DATA / "place-du-canada-perimeter.geojson"
 # Two triangles touching at one point: GEOS says "Self-intersection".
 BOW_TIE = {
@@ -55,27 +53,11 @@ def fresh_request_globals(app):
     app.before_request_funcs.setdefault(None, []).insert(0, forget_request_globals)
 
 
-def make_user(email: str, role: str = "planner", *, projects=()) -> User:
-    user = User(email=email, name=email.split("@")[0].title(), role=role)
-    user.password_hash = PASSWORD_HASH
-    db.session.add(user)
-    db.session.flush()
-    for project in projects:
-        db.session.add(ProjectMember(user_id=user.id, project_id=project.id))
-    db.session.commit()
-    return user
-
-
 def make_project(name: str = "Place du Canada", **fields) -> Project:
     project = Project(name=name, commune="Valenciennes", insee_code="59606", **fields)
     db.session.add(project)
     db.session.commit()
     return project
-
-
-def login(client, user: User):
-    data = {"email": user.email, "password": PASSWORD}
-    assert client.post("/planner/login", data=data).status_code == 302
 
 
 def multipart(client, url: str, fields: dict, files: dict | None = None):

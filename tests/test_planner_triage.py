@@ -11,14 +11,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from conftest import DATA
+from planner_users import PASSWORD, login, make_user
 
 from walkapp.extensions import db
-from walkapp.models import AuditEvent, Observation, Participant, ProjectMember, User, Walk
+from walkapp.models import AuditEvent, Observation, Participant, User, Walk
 from walkapp.services import capture
 from walkapp.services.photo_store import PhotoStore
 from walkapp.services.triage import BadCursor, Cursor
 
-PASSWORD = "a-long-test-password"
 T0 = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)  # a November evening in Valenciennes
 
 ROW_ID = re.compile(r'<tr id="obs-(\d+)"')
@@ -28,24 +28,6 @@ TOTAL = re.compile(r'data-total="(\d+)"')
 
 
 # --- Helpers --------------------------------------------------------------------------------
-
-
-def add_user(email: str, role: str = "planner", project_id: int | None = None) -> User:
-    user = User(email=email, name=email.split("@")[0], role=role)
-    user.set_password(PASSWORD)
-    db.session.add(user)
-    db.session.flush()
-    if project_id is not None:
-        db.session.add(ProjectMember(user_id=user.id, project_id=project_id))
-    db.session.commit()
-    return user
-
-
-def login(client, user: User) -> None:
-    with client.session_transaction() as session:
-        session.clear()
-    r = client.post("/planner/login", data={"email": user.email, "password": PASSWORD})
-    assert r.status_code == 302
 
 
 def add_participant(walk: Walk) -> Participant:
@@ -140,8 +122,10 @@ def world(app, make_walk) -> World:
     )
     db.session.add(walk_b)
     db.session.flush()
-    planner = add_user("planner@x.fr", project_id=walk_a.project_id)
-    facilitator = add_user("anim@x.fr", role="facilitator", project_id=walk_a.project_id)
+    planner = make_user("planner@x.fr", projects=[walk_a.project_id])
+    facilitator = make_user(
+        "anim@x.fr", role="facilitator", projects=[walk_a.project_id], name="anim"
+    )
     alice, bob = add_participant(walk_a), add_participant(walk_b)
     stop = walk_a.stops[0]
     spots = {
@@ -256,7 +240,7 @@ def many(app, make_walk):
     """130 spots over two events, in runs of 7 sharing the same second (ties cross pages)."""
     walk = make_walk()
     other = make_walk()  # another project's spots never show
-    planner = add_user("pager@x.fr", project_id=walk.project_id)
+    planner = make_user("pager@x.fr", projects=[walk.project_id])
     people = [add_participant(walk) for _ in range(3)]
     outsider = add_participant(other)
     spots = [add_spot(people[i % 3], (i // 7) * 1.0, feeling=1 + i % 5) for i in range(130)]
@@ -352,7 +336,7 @@ def test_cursor_round_trip_and_strict_parse():
 
 @pytest.mark.parametrize("role", ["viewer", "facilitator"])
 def test_viewer_and_facilitator_read_but_cannot_hide(client, world, role):
-    user = add_user(f"{role}-2@x.fr", role=role, project_id=world.project_id)
+    user = make_user(f"{role}-2@x.fr", role=role, projects=[world.project_id])
     login(client, user)
     r = client.get(triage_url(world.project_id))
     assert r.status_code == 200 and len(row_ids(r.text)) == 5
@@ -368,7 +352,7 @@ def test_viewer_and_facilitator_read_but_cannot_hide(client, world, role):
 
 def test_planner_of_another_project_gets_404(client, world, make_walk):
     elsewhere = make_walk()
-    stranger = add_user("stranger@x.fr", project_id=elsewhere.project_id)
+    stranger = make_user("stranger@x.fr", projects=[elsewhere.project_id])
     login(client, stranger)
     assert client.get(triage_url(world.project_id)).status_code == 404
     assert client.get(f"/planner/projects/{world.project_id}/photos").status_code == 404
@@ -510,7 +494,7 @@ def test_gallery_shows_thumbnails_of_visible_spots_only(app, client, world, make
         assert fetch(client, f"/api/v1/photos/{photo_id}").status_code == 200
         assert fetch(client, f"/api/v1/photos/{photo_id}/thumbnail").status_code == 200
     elsewhere = make_walk()
-    login(client, add_user("outsider@x.fr", project_id=elsewhere.project_id))
+    login(client, make_user("outsider@x.fr", projects=[elsewhere.project_id]))
     for photo_id in shown:
         assert fetch(client, f"/api/v1/photos/{photo_id}").status_code == 404
         assert fetch(client, f"/api/v1/photos/{photo_id}/thumbnail").status_code == 404
