@@ -205,7 +205,7 @@ def measure(app, n: int, repeat: int) -> dict:
     from walkapp.extensions import db
     from walkapp.models import Project
     from walkapp.planner.maps_folium import map_document
-    from walkapp.services.maps import MapFilters
+    from walkapp.services.observation_filter import ObservationFilter
 
     with app.app_context():
         project_id = fill(n, seed=n)
@@ -214,7 +214,9 @@ def measure(app, n: int, repeat: int) -> dict:
         project = db.session.get(Project, project_id)
 
         def ours(aggregate: bool):
-            return map_document(project, MapFilters(), query={}, aggregate=aggregate, nonce="b")
+            return map_document(
+                project, ObservationFilter(), query={}, aggregate=aggregate, nonce="b"
+            )
 
         for key, aggregate in (("ours", False), ("agg", True)):
             seconds, first, doc = best_of(repeat, lambda aggregate=aggregate: ours(aggregate))

@@ -459,9 +459,11 @@ def first_url(project_id: int) -> str:
 
 
 def filter_object():
-    from walkapp.services.triage import Filters
+    from walkapp.services.observation_filter import ObservationFilter
 
-    return Filters(categories=FILTER_CATEGORIES, feelings=(1, 2), light_conditions=("night",))
+    return ObservationFilter(
+        categories=FILTER_CATEGORIES, feelings=(1, 2), light_conditions=("night",)
+    )
 
 
 def walk_forward(client, url: str, steps: int) -> tuple[list[list[int]], list[str], int]:
@@ -504,18 +506,18 @@ def expected_order(app, project_id: int, limit: int) -> tuple[list[int], int]:
     """The truth, by a plain query: the first `limit` matching ids in order, and the count."""
     from walkapp.extensions import db
     from walkapp.models import Observation
-    from walkapp.services import triage
+    from walkapp.services.observation_filter import narrow, scope
 
     filters = filter_object()
     with app.app_context():
-        where = triage.conditions(triage.scope(project_id, filters), filters)
+        walk_ids = scope(project_id, filters)
         ids = db.session.scalars(
-            sa.select(Observation.id)
-            .where(*where)
+            narrow(sa.select(Observation.id), walk_ids, filters)
             .order_by(Observation.recorded_at.desc(), Observation.id.desc())
             .limit(limit)
         ).all()
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(Observation).where(*where))
+        count = sa.select(sa.func.count()).select_from(Observation)
+        total = db.session.scalar(narrow(count, walk_ids, filters))
         db.session.remove()
     return list(ids), total or 0
 
@@ -555,14 +557,13 @@ def service_times(app, project_id: int, deep_url: str, depth: int, runs: int) ->
     from walkapp.extensions import db
     from walkapp.models import Observation
     from walkapp.services import triage
+    from walkapp.services.observation_filter import narrow, scope
 
     filters = filter_object()
     after = triage.Cursor.parse(parse_qs(urlsplit(deep_url).query)["after"][0])
     with app.app_context():
-        ids = (
-            sa.select(Observation.id)
-            .where(*triage.conditions(triage.scope(project_id, filters), filters))
-            .order_by(Observation.recorded_at.desc(), Observation.id.desc())
+        ids = narrow(sa.select(Observation.id), scope(project_id, filters), filters).order_by(
+            Observation.recorded_at.desc(), Observation.id.desc()
         )
         figures = {
             "count alone": timed(lambda: triage.count(project_id, filters), runs),
@@ -587,18 +588,21 @@ def query_plans(app, project_id: int, deep_url: str) -> str:
     from walkapp.extensions import UTCDateTime, db
     from walkapp.models import Observation
     from walkapp.services import triage
+    from walkapp.services.observation_filter import narrow, scope
 
     filters = filter_object()
     after = triage.Cursor.parse(parse_qs(urlsplit(deep_url).query)["after"][0])
     lines = []
     with app.app_context():
-        where = triage.conditions(triage.scope(project_id, filters), filters)
+        walk_ids = scope(project_id, filters)
         key = sa.tuple_(Observation.recorded_at, Observation.id)
         bound = sa.tuple_(sa.literal(after.recorded_at, UTCDateTime()), sa.literal(after.id))
+        count = sa.select(sa.func.count()).select_from(Observation)
+        page = sa.select(Observation.id, Observation.recorded_at)
         queries = {
-            "count": sa.select(sa.func.count()).select_from(Observation).where(*where),
-            "deep page": sa.select(Observation.id, Observation.recorded_at)
-            .where(*where, key < bound)
+            "count": narrow(count, walk_ids, filters),
+            "deep page": narrow(page, walk_ids, filters)
+            .where(key < bound)
             .order_by(Observation.recorded_at.desc(), Observation.id.desc())
             .limit(51),
         }

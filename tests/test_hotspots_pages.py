@@ -20,6 +20,7 @@ from walkapp.extensions import db
 from walkapp.models import AuditEvent, Finding, User, Walk
 from walkapp.services import hotspots as service
 from walkapp.services.errors import Conflict
+from walkapp.services.observation_filter import ObservationFilter
 
 # Places of Valenciennes far apart in H3 steps: a calm walk around BACKGROUND, the corner three
 # women found unsafe (HOT) and the one where one person tagged thirty spots (LONE).
@@ -121,7 +122,7 @@ def test_the_page_lists_a_hotspot_of_three_people_not_one_of_one_person(client, 
 
 
 def test_thirty_spots_of_one_person_are_significant_but_no_hotspot(client, world):
-    only_lone = service.Filters(walk_ids=(world.other_walk.id,))
+    only_lone = ObservationFilter(walk_ids=(world.other_walk.id,))
     spots = service.spots(world.project_id, only_lone)
     assert len([s for s in spots if s.cell_id() == LONE]) == 30
     # In its event LONE is the only cell of positive value among n = 127 + 7 = 134, so its
@@ -174,7 +175,7 @@ def test_confirming_a_hotspot_stores_a_finding_with_its_statistics(client, world
     page = client.get(confirm_url(world.project_id, HOT), query_string={"lang": "en"})
     assert page.status_code == 200 and "Confirm the finding" in page.text
     expected = next(
-        h for h in service.project_hotspots(world.project_id, service.Filters()) if h.cell == HOT
+        h for h in service.project_hotspots(world.project_id, ObservationFilter()) if h.cell == HOT
     )
     r = _confirm(client, world, title="  Passage   sous le pont ")
     assert r.status_code == 303
@@ -250,7 +251,7 @@ def test_one_finding_per_place(world):
         return service.confirm(
             world.project_id,
             HOT,
-            service.Filters(),
+            ObservationFilter(),
             title="Pont",
             recommendation="Éclairer.",
             user_id=world.planner.id,

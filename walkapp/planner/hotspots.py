@@ -14,23 +14,29 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from werkzeug.datastructures import MultiDict
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from ..access import project_or_404
 from ..domain import vocabularies
 from ..domain.cells import HOTSPOT_RESOLUTION
 from ..domain.hotspots import Z_THRESHOLD
 from ..domain.permissions import EDIT_PROJECT, READ, can
 from ..domain.thresholds import MIN_HOTSPOT_PARTICIPANTS, enough_people
-from ..domain.vocabularies import CATEGORIES, LIGHT_CONDITIONS
-from ..extensions import db
+from ..error_messages import flash_refusal
 from ..services import hotspots as service
 from ..services import triage as triage_service
 from ..services.errors import Conflict, Invalid, NotFound
-from .access import project_or_404
+from ..services.observation_filter import (
+    CATEGORY,
+    EVENT,
+    LIGHT,
+    ObservationFilter,
+    from_args,
+    to_args,
+)
 from .blueprint import bp
-from .forms import row_id, strip
+from .forms import strip
 
 
 class FindingForm(FlaskForm):
@@ -51,30 +57,9 @@ class FindingForm(FlaskForm):
 # --- Filters --------------------------------------------------------------------------------
 
 
-def _ints(values: list[str]) -> tuple[int, ...]:
-    return tuple(sorted({int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 10}))
-
-
-def _codes(values: list[str], allowed: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(code for code in allowed if code in set(values))
-
-
-def filters_from_args(args: MultiDict) -> service.Filters:
-    """Event, light and category from the query string; unknown values are dropped."""
-    return service.Filters(
-        walk_ids=_ints(args.getlist("event")),
-        light_conditions=_codes(args.getlist("light"), LIGHT_CONDITIONS.codes),
-        categories=_codes(args.getlist("category"), CATEGORIES.codes),
-    )
-
-
-def filter_args(filters: service.Filters) -> dict[str, list[str]]:
-    args = {
-        "event": [str(i) for i in filters.walk_ids],
-        "light": list(filters.light_conditions),
-        "category": list(filters.categories),
-    }
-    return {name: value for name, value in args.items() if value}
+# The fields of the filter the hotspots page offers. No "hidden": hidden spots never reach the
+# statistics, whatever the address says.
+HOTSPOT_FIELDS = (EVENT, CATEGORY, LIGHT)
 
 
 def _cell_or_404(cell: str) -> str:
@@ -85,11 +70,11 @@ def _cell_or_404(cell: str) -> str:
     return cell
 
 
-def _page_context(project, filters: service.Filters) -> dict:
+def _page_context(project, filters: ObservationFilter) -> dict:
     return {
         "project": project,
         "filters": filters,
-        "filter_args": filter_args(filters),
+        "filter_args": to_args(filters),
         "walks": {walk.id: walk for walk in triage_service.project_walks(project.id)},
         "vocab": vocabularies,
         "enough_people": enough_people,
@@ -103,8 +88,8 @@ def _page_context(project, filters: service.Filters) -> dict:
 @bp.get("/projects/<int:project_id>/hotspots")
 @login_required
 def hotspots(project_id: int):
-    project = project_or_404(row_id(project_id), READ)
-    filters = filters_from_args(request.args)
+    project = project_or_404(project_id, READ)
+    filters = from_args(request.args, HOTSPOT_FIELDS)
     return render_template(
         "planner/hotspots.html",
         hotspots=service.project_hotspots(project.id, filters),
@@ -118,9 +103,9 @@ def hotspots(project_id: int):
 @bp.route("/projects/<int:project_id>/hotspots/<cell>/confirm", methods=["GET", "POST"])
 @login_required
 def confirm_finding(project_id: int, cell: str):
-    project = project_or_404(row_id(project_id), EDIT_PROJECT)
+    project = project_or_404(project_id, EDIT_PROJECT)
     cell = _cell_or_404(cell)
-    filters = filters_from_args(request.args)
+    filters = from_args(request.args, HOTSPOT_FIELDS)
     existing = service.findings_by_cell(project.id).get(cell)
     if existing is not None:
         flash(_("This place is already a finding. You can edit it here."), "ok")
@@ -143,16 +128,9 @@ def confirm_finding(project_id: int, cell: str):
                 recommendation=form.recommendation.data,
                 user_id=current_user.id,
             )
-        except (Invalid, NotFound, Conflict):
-            db.session.rollback()
-            flash(
-                _("This finding could not be saved. Here are the hotspots as they are now."),
-                "error",
-            )
-            return redirect(
-                url_for("planner.hotspots", project_id=project.id, **filter_args(filters))
-            )
-        db.session.commit()
+        except (Invalid, NotFound, Conflict) as exc:
+            flash_refusal(exc)
+            return redirect(url_for("planner.hotspots", project_id=project.id, **to_args(filters)))
         flash(_("The hotspot is now a finding."), "ok")
         return redirect(url_for("planner.findings", project_id=project.id), code=303)
     return render_template(
@@ -166,17 +144,17 @@ def confirm_finding(project_id: int, cell: str):
 @bp.get("/projects/<int:project_id>/findings")
 @login_required
 def findings(project_id: int):
-    project = project_or_404(row_id(project_id), READ)
+    project = project_or_404(project_id, READ)
     return render_template(
         "planner/hotspot_findings.html",
         findings=service.project_findings(project.id),
-        **_page_context(project, service.Filters()),
+        **_page_context(project, ObservationFilter()),
     )
 
 
 def _finding_or_404(project_id: int, finding_id: int):
     try:
-        return service.project_finding(project_id, row_id(finding_id))
+        return service.project_finding(project_id, finding_id)
     except NotFound:
         abort(404)
 
@@ -184,7 +162,7 @@ def _finding_or_404(project_id: int, finding_id: int):
 @bp.route("/projects/<int:project_id>/findings/<int:finding_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_finding(project_id: int, finding_id: int):
-    project = project_or_404(row_id(project_id), EDIT_PROJECT)
+    project = project_or_404(project_id, EDIT_PROJECT)
     finding = _finding_or_404(project.id, finding_id)
     form = FindingForm(obj=finding)
     if form.validate_on_submit():
@@ -196,25 +174,22 @@ def edit_finding(project_id: int, finding_id: int):
                 user_id=current_user.id,
             )
         except Invalid:
-            db.session.rollback()
-            abort(400)
-        db.session.commit()
+            abort(400)  # the form holds the same limits: only a forged request gets here
         flash(_("The finding is saved."), "ok")
         return redirect(url_for("planner.findings", project_id=project.id), code=303)
     return render_template(
         "planner/hotspot_finding_form.html",
         finding=finding,
         form=form,
-        **_page_context(project, service.Filters()),
+        **_page_context(project, ObservationFilter()),
     )
 
 
 @bp.post("/projects/<int:project_id>/findings/<int:finding_id>/delete")
 @login_required
 def delete_finding(project_id: int, finding_id: int):
-    project = project_or_404(row_id(project_id), EDIT_PROJECT)
+    project = project_or_404(project_id, EDIT_PROJECT)
     finding = _finding_or_404(project.id, finding_id)
     service.delete(finding, user_id=current_user.id)
-    db.session.commit()
     flash(_("The finding is deleted. The hotspot stays on the hotspots page."), "ok")
     return redirect(url_for("planner.findings", project_id=project.id), code=303)

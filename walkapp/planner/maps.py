@@ -15,7 +15,6 @@ Unknown filter values (a stale bookmark) are dropped, as on the triage page.
 from __future__ import annotations
 
 import secrets
-from datetime import date
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -32,64 +31,37 @@ from flask_babel import get_locale
 from flask_login import login_required
 from werkzeug.datastructures import MultiDict
 
-from .. import content_security_policy
+from ..access import project_or_404
+from ..csp import content_security_policy
 from ..domain import maps as domain
 from ..domain import vocabularies
 from ..domain.permissions import READ
-from ..domain.vocabularies import AGE_BANDS, CATEGORIES, EVENT_KINDS, GENDERS, LIGHT_CONDITIONS
+from ..domain.vocabularies import CATEGORIES, LIGHT_CONDITIONS
 from ..services import maps as service
 from ..services import triage as triage_service
+from ..services.observation_filter import (
+    AGE,
+    CATEGORY,
+    DATE_FROM,
+    DATE_TO,
+    EVENT,
+    GENDER,
+    KIND,
+    LIGHT,
+    from_args,
+    to_args,
+)
 from . import maps_folium
-from .access import project_or_404
 from .blueprint import bp
 
 YEAR = 365 * 24 * 3600
 
+# The fields of the filter the map offers (its page, its document, its cells). No "hidden":
+# hidden spots never reach a map, whatever the address says.
+MAP_FIELDS = (EVENT, KIND, CATEGORY, LIGHT, GENDER, AGE, DATE_FROM, DATE_TO)
+
 
 # --- Parsing the query string ---------------------------------------------------------------
-
-
-def _ints(values: list[str]) -> tuple[int, ...]:
-    return tuple(sorted({int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 10}))
-
-
-def _codes(values: list[str], allowed: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(code for code in allowed if code in set(values))
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value and len(value) == 10 else None
-    except ValueError:
-        return None
-
-
-def filters_from_args(args: MultiDict) -> service.MapFilters:
-    return service.MapFilters(
-        walk_ids=_ints(args.getlist("event")),
-        kinds=_codes(args.getlist("kind"), EVENT_KINDS.codes),
-        categories=_codes(args.getlist("category"), CATEGORIES.codes),
-        light_conditions=_codes(args.getlist("light"), LIGHT_CONDITIONS.codes),
-        genders=_codes(args.getlist("gender"), GENDERS.codes),
-        age_bands=_codes(args.getlist("age"), AGE_BANDS.codes),
-        date_from=_date(args.get("from")),
-        date_to=_date(args.get("to")),
-    )
-
-
-def filter_args(filters: service.MapFilters) -> dict[str, list[str] | str]:
-    """The query string of `filters` (defaults left out)."""
-    args: dict[str, list[str] | str] = {
-        "event": [str(i) for i in filters.walk_ids],
-        "kind": list(filters.kinds),
-        "category": list(filters.categories),
-        "light": list(filters.light_conditions),
-        "gender": list(filters.genders),
-        "age": list(filters.age_bands),
-        "from": filters.date_from.isoformat() if filters.date_from else "",
-        "to": filters.date_to.isoformat() if filters.date_to else "",
-    }
-    return {name: value for name, value in args.items() if value}
 
 
 def _aggregate_forced(args: MultiDict) -> bool:
@@ -103,8 +75,8 @@ def _aggregate_forced(args: MultiDict) -> bool:
 @login_required
 def project_map(project_id: int):
     project = project_or_404(project_id, READ)
-    filters = filters_from_args(request.args)
-    args = filter_args(filters)
+    filters = from_args(request.args, MAP_FIELDS)
+    args = to_args(filters)
     aggregate = _aggregate_forced(request.args)
     n = service.count(project.id, filters)
     return render_template(
@@ -144,12 +116,12 @@ def _document_csp(nonce: str) -> str:
 @login_required
 def project_map_document(project_id: int):
     project = project_or_404(project_id, READ)
-    filters = filters_from_args(request.args)
+    filters = from_args(request.args, MAP_FIELDS)
     nonce = secrets.token_urlsafe(18)
     document = maps_folium.map_document(
         project,
         filters,
-        query=filter_args(filters),
+        query=to_args(filters),
         aggregate=_aggregate_forced(request.args),
         nonce=nonce,
     )
@@ -179,7 +151,7 @@ def project_map_cell(project_id: int, cell: str):
     project = project_or_404(project_id, READ)
     if not domain.is_map_cell(cell):
         abort(404)
-    found = service.cell_spots(project.id, filters_from_args(request.args), cell)
+    found = service.cell_spots(project.id, from_args(request.args, MAP_FIELDS), cell)
     lang = str(get_locale() or "fr")
     response = jsonify(
         {

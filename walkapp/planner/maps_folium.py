@@ -35,13 +35,14 @@ from folium.plugins import FastMarkerCluster, HeatMap
 from folium.template import Template
 from markupsafe import Markup
 
-from .. import npm_dist
 from ..domain import maps as domain
 from ..domain import vocabularies
 from ..domain.thresholds import HEAT_WEIGHTS
 from ..models import Observation, Project
 from ..participate.assets import assets
+from ..resources import npm_dist
 from ..services import maps as service
+from ..services.observation_filter import ObservationFilter, scope
 
 MAX_ZOOM = 19
 FRANCE = (46.6, 2.4)  # where an empty project without a perimeter opens
@@ -341,14 +342,14 @@ def _finish(html: str, title: str, nonce: str) -> str:
 
 def map_document(
     project: Project,
-    filters: service.MapFilters,
+    filters: ObservationFilter,
     *,
     query: dict,
     aggregate: bool = False,
     nonce: str,
 ) -> MapDocument:
     """The map frame's HTML for these filters (`query`: the same filters as URL parameters)."""
-    walk_ids = service.scope(project.id, filters)
+    walk_ids = scope(project.id, filters)
     points = service.points(project.id, filters, walk_ids)
     n = len(points)
     aggregated = aggregate or n > domain.MARKER_LIMIT

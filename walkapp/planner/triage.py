@@ -14,60 +14,33 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
+from ..access import project_or_404
 from ..domain import vocabularies
 from ..domain.permissions import MODERATE, READ, can
-from ..domain.vocabularies import CATEGORIES, FEELINGS, LIGHT_CONDITIONS
-from ..extensions import db
+from ..error_messages import flash_refusal
 from ..services import moderation
 from ..services import triage as service
 from ..services.errors import Conflict, Invalid, NotFound
-from .access import project_or_404
+from ..services.observation_filter import (
+    CATEGORY,
+    EVENT,
+    FACILITATOR,
+    FEELING,
+    HIDDEN,
+    LIGHT,
+    PHOTO,
+    from_args,
+    to_args,
+)
 from .blueprint import bp
 
-YES_NO = {"yes": True, "no": False}
+# The fields of the filter the triage page offers. The gallery reads the same ones from its
+# address (its form shows the event and the category), but never shows hidden spots.
+TRIAGE_FIELDS = (EVENT, CATEGORY, FEELING, LIGHT, PHOTO, FACILITATOR, HIDDEN)
+GALLERY_FIELDS = TRIAGE_FIELDS
 
 
 # --- Parsing the query string ---------------------------------------------------------------
-
-
-def _ints(values: list[str]) -> tuple[int, ...]:
-    return tuple(sorted({int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 10}))
-
-
-def _codes(values: list[str], allowed: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(code for code in allowed if code in set(values))
-
-
-def filters_from_args(args: MultiDict) -> service.Filters:
-    hidden = args.get("hidden", service.HIDDEN_EXCLUDE)
-    return service.Filters(
-        walk_ids=_ints(args.getlist("event")),
-        categories=_codes(args.getlist("category"), CATEGORIES.codes),
-        feelings=tuple(int(c) for c in _codes(args.getlist("feeling"), FEELINGS.codes)),
-        light_conditions=_codes(args.getlist("light"), LIGHT_CONDITIONS.codes),
-        has_photo=YES_NO.get(args.get("photo", "")),
-        entered_by_facilitator=YES_NO.get(args.get("facilitator", "")),
-        hidden=hidden if hidden in service.HIDDEN_CHOICES else service.HIDDEN_EXCLUDE,
-    )
-
-
-def filter_args(filters: service.Filters) -> dict[str, list[str] | str]:
-    """The query string of `filters` (defaults left out), to carry in paging links."""
-    args: dict[str, list[str] | str] = {
-        "event": [str(i) for i in filters.walk_ids],
-        "category": list(filters.categories),
-        "feeling": [str(f) for f in filters.feelings],
-        "light": list(filters.light_conditions),
-    }
-    for name, value in (
-        ("photo", filters.has_photo),
-        ("facilitator", filters.entered_by_facilitator),
-    ):
-        if value is not None:
-            args[name] = "yes" if value else "no"
-    if filters.hidden != service.HIDDEN_EXCLUDE:
-        args["hidden"] = filters.hidden
-    return {name: value for name, value in args.items() if value}
 
 
 def cursors_from_args(args: MultiDict) -> dict[str, service.Cursor | None]:
@@ -82,7 +55,7 @@ def cursors_from_args(args: MultiDict) -> dict[str, service.Cursor | None]:
 
 
 def _paging_urls(endpoint: str, project_id: int, filters, page) -> dict[str, str | None]:
-    args = filter_args(filters)
+    args = to_args(filters)
 
     def link(**cursor):
         return url_for(endpoint, project_id=project_id, **args, **cursor)
@@ -101,7 +74,7 @@ def _paging_urls(endpoint: str, project_id: int, filters, page) -> dict[str, str
 @login_required
 def triage(project_id: int):
     project = project_or_404(project_id, READ)
-    filters = filters_from_args(request.args)
+    filters = from_args(request.args, TRIAGE_FIELDS)
     page = service.observations_page(project.id, filters, **cursors_from_args(request.args))
     people = service.user_names(
         user_id for obs in page.rows for user_id in (obs.entered_by_id, obs.hidden_by_id)
@@ -124,7 +97,7 @@ def triage(project_id: int):
 @login_required
 def gallery(project_id: int):
     project = project_or_404(project_id, READ)
-    filters = filters_from_args(request.args)
+    filters = from_args(request.args, GALLERY_FIELDS)
     page = service.gallery_page(project.id, filters, **cursors_from_args(request.args))
     return render_template(
         "planner/gallery.html",
@@ -158,14 +131,6 @@ def _observation_or_404(project_id: int, observation_id: int):
         abort(404)
 
 
-def _flash_refusal(exc: Invalid | Conflict) -> None:
-    if isinstance(exc, Invalid):
-        n = moderation.REASON_MAX_LENGTH
-        flash(_("Give the reason for hiding this spot (at most %(n)d characters).", n=n), "error")
-    else:
-        flash(_("Someone changed this spot meanwhile. Here is the list as it is now."), "error")
-
-
 @bp.post("/projects/<int:project_id>/observations/<int:observation_id>/hide")
 @login_required
 def hide_observation(project_id: int, observation_id: int):
@@ -174,9 +139,8 @@ def hide_observation(project_id: int, observation_id: int):
         reason = request.form.get("reason")
         moderation.hide(obs, reason, user_id=current_user.id, project_id=project_id)
     except (Invalid, Conflict) as exc:
-        _flash_refusal(exc)
+        flash_refusal(exc)
     else:
-        db.session.commit()
         flash(_("The spot is hidden. It stays stored, with the reason."), "ok")
     return _back_to_triage(project_id)
 
@@ -188,8 +152,7 @@ def unhide_observation(project_id: int, observation_id: int):
     try:
         moderation.unhide(obs, user_id=current_user.id, project_id=project_id)
     except Conflict as exc:
-        _flash_refusal(exc)
+        flash_refusal(exc)
     else:
-        db.session.commit()
         flash(_("The spot is shown again."), "ok")
     return _back_to_triage(project_id)

@@ -1,14 +1,14 @@
 """Hotspots of a project, and the findings planners confirm from them. No Flask here.
 
 The statistics are domain.hotspots (pure); this module reads the spots they need — the visible
-ones (``hidden_at IS NULL``) of the project's events, narrowed by the filters, selecting only
-the columns the statistics use — and keeps findings, each change in the audit log.
+ones (``hidden_at IS NULL``) of the project's events, narrowed by the observation filter,
+selecting only the columns the statistics use — and keeps findings, each change in the audit log.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,27 +18,21 @@ from ..domain import hotspots as domain
 from ..extensions import db, utcnow
 from ..models import Finding, Observation, Photo, StoredFile
 from . import audit
-from . import triage as triage_service
-from .errors import Conflict, Invalid, NotFound
+from .errors import Conflict, Invalid, NotFound, Problem
+from .observation_filter import (
+    CATEGORY,
+    EVENT,
+    HIDDEN,
+    HIDDEN_EXCLUDE,
+    LIGHT,
+    ObservationFilter,
+    narrow,
+    scope,
+    to_args,
+)
 
 TITLE_MAX_LENGTH = 200
 RECOMMENDATION_MAX_LENGTH = 5000
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Which spots the statistics run on; an empty tuple means "any"."""
-
-    walk_ids: tuple[int, ...] = ()
-    light_conditions: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, list]:
-        return {
-            "events": list(self.walk_ids),
-            "light": list(self.light_conditions),
-            "categories": list(self.categories),
-        }
 
 
 @dataclass(frozen=True)
@@ -50,37 +44,42 @@ class PhotoRef:
     height: int
 
 
-def _where(project_id: int, filters: Filters) -> list[sa.ColumnElement[bool]]:
-    """Visible spots of the project's (filtered) events: the triage page's own conditions."""
-    scoped = triage_service.Filters(
-        walk_ids=filters.walk_ids,
-        light_conditions=filters.light_conditions,
-        categories=filters.categories,
-        hidden=triage_service.HIDDEN_EXCLUDE,
-    )
-    return triage_service.conditions(triage_service.scope(project_id, scoped), scoped)
+def _filter_snapshot(filters: ObservationFilter) -> dict[str, Any]:
+    """The filter a finding was confirmed under: the three keys findings have always kept (the
+    fields the hotspots page offers), then any other field set, by its query-string name."""
+    others = to_args(filters)
+    for name in (EVENT, LIGHT, CATEGORY, HIDDEN):
+        others.pop(name, None)
+    return {
+        "events": list(filters.walk_ids),
+        "light": list(filters.light_conditions),
+        "categories": list(filters.categories),
+        **others,
+    }
 
 
-def _photos(where: list[sa.ColumnElement[bool]]) -> dict[int, list[PhotoRef]]:
+def _photos(walk_ids: list[int], filters: ObservationFilter) -> dict[int, list[PhotoRef]]:
     """The photos of the matching spots, by spot id (one query, only spots that have some)."""
-    query = (
+    query = narrow(
         sa.select(Photo.observation_id, Photo.id, StoredFile.width, StoredFile.height)
         .join(Observation, Photo.observation_id == Observation.id)
-        .join(StoredFile, Photo.file_id == StoredFile.id)
-        .where(*where)
-        .order_by(Photo.id)
-    )
+        .join(StoredFile, Photo.file_id == StoredFile.id),
+        walk_ids,
+        filters,
+    ).order_by(Photo.id)
     found: dict[int, list[PhotoRef]] = defaultdict(list)
     for obs_id, photo_id, width, height in db.session.execute(query):
         found[obs_id].append(PhotoRef(photo_id, width, height))
     return found
 
 
-def spots(project_id: int, filters: Filters) -> list[domain.Spot]:
-    """The matching spots as the plain records the statistics take."""
-    where = _where(project_id, filters)
-    photos = _photos(where)
-    query = sa.select(
+def spots(project_id: int, filters: ObservationFilter) -> list[domain.Spot]:
+    """The matching visible spots (whatever the filter says of hidden ones) as the plain records
+    the statistics take."""
+    filters = replace(filters, hidden=HIDDEN_EXCLUDE)
+    walk_ids = scope(project_id, filters)
+    photos = _photos(walk_ids, filters)
+    columns = sa.select(
         Observation.id,
         Observation.participant_id,
         Observation.lat,
@@ -90,7 +89,7 @@ def spots(project_id: int, filters: Filters) -> list[domain.Spot]:
         Observation.light_condition,
         Observation.comment,
         Observation.recorded_at,
-    ).where(*where)
+    )
     return [
         domain.Spot(
             id=row.id,
@@ -104,11 +103,11 @@ def spots(project_id: int, filters: Filters) -> list[domain.Spot]:
             recorded_at=row.recorded_at,
             photos=tuple(photos.get(row.id, ())),
         )
-        for row in db.session.execute(query)
+        for row in db.session.execute(narrow(columns, walk_ids, filters))
     ]
 
 
-def project_hotspots(project_id: int, filters: Filters) -> list[domain.Hotspot]:
+def project_hotspots(project_id: int, filters: ObservationFilter) -> list[domain.Hotspot]:
     """The project's hotspots under `filters`, highest z first."""
     return domain.hotspots(spots(project_id, filters))
 
@@ -121,9 +120,9 @@ def _clean(title: str | None, recommendation: str | None) -> tuple[str, str]:
     recommendation = (recommendation or "").strip()
     errors = {}
     if not title or len(title) > TITLE_MAX_LENGTH:
-        errors["title"] = f"1 to {TITLE_MAX_LENGTH} characters"
+        errors["title"] = Problem("length", min=1, max=TITLE_MAX_LENGTH)
     if not recommendation or len(recommendation) > RECOMMENDATION_MAX_LENGTH:
-        errors["recommendation"] = f"1 to {RECOMMENDATION_MAX_LENGTH} characters"
+        errors["recommendation"] = Problem("length", min=1, max=RECOMMENDATION_MAX_LENGTH)
     if errors:
         raise Invalid(errors)
     return title, recommendation
@@ -146,14 +145,14 @@ def project_finding(project_id: int, finding_id: int) -> Finding:
     """A finding of the project, or NotFound (another project's looks unknown)."""
     finding = db.session.get(Finding, finding_id)
     if finding is None or finding.project_id != project_id:
-        raise NotFound({"finding": "unknown finding"})
+        raise NotFound({"finding": "finding_unknown"})
     return finding
 
 
 def confirm(
     project_id: int,
     cell: str,
-    filters: Filters,
+    filters: ObservationFilter,
     *,
     title: str | None,
     recommendation: str | None,
@@ -167,11 +166,11 @@ def confirm(
     title, recommendation = _clean(title, recommendation)
     hotspot = next((h for h in project_hotspots(project_id, filters) if h.cell == cell), None)
     if hotspot is None:
-        raise NotFound({"cell": "not a hotspot"})
+        raise NotFound({"cell": "not_a_hotspot"})
     exists = sa.select(Finding.id).where(Finding.project_id == project_id, Finding.cell == cell)
     if db.session.scalar(exists) is not None:
-        raise Conflict({"cell": "already a finding"})
-    snapshot: dict[str, Any] = {**hotspot.snapshot(), "filters": filters.as_dict()}
+        raise Conflict({"cell": "already_a_finding"})
+    snapshot: dict[str, Any] = {**hotspot.snapshot(), "filters": _filter_snapshot(filters)}
     now = utcnow()
     finding = Finding(
         project_id=project_id,
@@ -189,7 +188,7 @@ def confirm(
         with db.session.begin_nested():  # two planners confirming the same place at once
             db.session.add(finding)
     except IntegrityError:
-        raise Conflict({"cell": "already a finding"}) from None
+        raise Conflict({"cell": "already_a_finding"}) from None
     audit.record(
         "create",
         "finding",

@@ -1,83 +1,40 @@
 """The rows the planner maps are drawn from: a project's visible spots, filtered. No Flask here.
 
-Hidden spots (moderated: hidden_at set) never leave this module, whatever the filters say.
-Queries are scoped to the project first (its events, narrowed by the event and kind filters,
-read as a list of numbers as services.triage does), so an event of another project in the
-address matches nothing.
+Hidden spots (moderated: hidden_at set) never leave this module, whatever the filter says.
+Queries are scoped to the project first (observation_filter.scope: its events, narrowed by the
+event and kind fields), so an event of another project in the address matches nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..domain import maps as domain
 from ..extensions import db
-from ..models import Observation, Participant, Photo, Stop, Walk
-
-
-@dataclass(frozen=True)
-class MapFilters:
-    """What the planner narrowed the map to; an empty tuple (or None) means "any"."""
-
-    walk_ids: tuple[int, ...] = ()
-    kinds: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    light_conditions: tuple[str, ...] = ()
-    genders: tuple[str, ...] = ()
-    age_bands: tuple[str, ...] = ()
-    date_from: date | None = None  # local dates (the project's time zone), both included
-    date_to: date | None = None
-
-
-def scope(project_id: int, filters: MapFilters) -> list[int]:
-    """The project's events the map shows (event and kind filters applied)."""
-    query = sa.select(Walk.id).where(Walk.project_id == project_id).order_by(Walk.id)
-    if filters.kinds:
-        query = query.where(Walk.kind.in_(filters.kinds))
-    ids = list(db.session.scalars(query))
-    return [i for i in ids if i in filters.walk_ids] if filters.walk_ids else ids
-
-
-def _where(walk_ids: Sequence[int], filters: MapFilters) -> list[sa.ColumnElement[bool]]:
-    where = [Observation.walk_id.in_(walk_ids), Observation.hidden_at.is_(None)]
-    if filters.categories:
-        where.append(Observation.category.in_(filters.categories))
-    if filters.light_conditions:
-        where.append(Observation.light_condition.in_(filters.light_conditions))
-    if filters.date_from is not None:
-        where.append(Observation.local_date >= filters.date_from)
-    if filters.date_to is not None:
-        where.append(Observation.local_date <= filters.date_to)
-    return where
+from ..models import Observation, Photo, Stop
+from .observation_filter import HIDDEN_EXCLUDE, ObservationFilter, narrow, scope
 
 
 def _select(
-    project_id: int, filters: MapFilters, *columns, walk_ids: Sequence[int] | None = None
+    project_id: int, filters: ObservationFilter, *columns, walk_ids: Sequence[int] | None = None
 ) -> sa.Select:
-    """SELECT columns of the matching spots (`walk_ids`: scope() already read, or None)."""
+    """SELECT columns of the matching visible spots (`walk_ids`: scope() already read, or None)."""
+    filters = replace(filters, hidden=HIDDEN_EXCLUDE)
     if walk_ids is None:
         walk_ids = scope(project_id, filters)
-    query = sa.select(*columns).select_from(Observation)
-    if filters.genders or filters.age_bands:
-        query = query.join(Participant, Participant.id == Observation.participant_id)
-        if filters.genders:
-            query = query.where(Participant.gender.in_(filters.genders))
-        if filters.age_bands:
-            query = query.where(Participant.age_band.in_(filters.age_bands))
-    return query.where(*_where(walk_ids, filters))
+    return narrow(sa.select(*columns).select_from(Observation), walk_ids, filters)
 
 
-def count(project_id: int, filters: MapFilters) -> int:
+def count(project_id: int, filters: ObservationFilter) -> int:
     return db.session.scalar(_select(project_id, filters, sa.func.count())) or 0
 
 
 def points(
-    project_id: int, filters: MapFilters, walk_ids: Sequence[int] | None = None
+    project_id: int, filters: ObservationFilter, walk_ids: Sequence[int] | None = None
 ) -> Sequence[tuple[float, float, int]]:
     """(lat, lon, feeling) of every matching spot: what the heat and the hexagons aggregate.
 
@@ -109,7 +66,7 @@ def _loaded(ids: Sequence[int]) -> list[Observation]:
 
 def spots(
     project_id: int,
-    filters: MapFilters,
+    filters: ObservationFilter,
     walk_ids: Sequence[int] | None = None,
     limit: int = domain.MARKER_LIMIT,
 ) -> list[Observation]:
@@ -126,7 +83,7 @@ class CellSpots:
 
 
 def cell_spots(
-    project_id: int, filters: MapFilters, cell: str, limit: int = domain.CELL_DETAILS_LIMIT
+    project_id: int, filters: ObservationFilter, cell: str, limit: int = domain.CELL_DETAILS_LIMIT
 ) -> CellSpots:
     """The matching spots inside one map cell, newest first (at most `limit`), and their total.
 

@@ -24,13 +24,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import UTCDateTime, db
 from ..models import Observation, Photo, User, Walk
+from .observation_filter import HIDDEN_EXCLUDE, ObservationFilter, narrow, scope
 
 PAGE_SIZE = 50
 GALLERY_PAGE_SIZE = 48
-
-# The "hidden" filter: leave hidden spots out (the default), show them too, or only them.
-HIDDEN_EXCLUDE, HIDDEN_INCLUDE, HIDDEN_ONLY = "exclude", "include", "only"
-HIDDEN_CHOICES = (HIDDEN_EXCLUDE, HIDDEN_INCLUDE, HIDDEN_ONLY)
 
 T = TypeVar("T")
 
@@ -66,23 +63,6 @@ class Cursor:
 
 
 @dataclass(frozen=True)
-class Filters:
-    """What the planner narrowed the list to; an empty tuple means "any"."""
-
-    walk_ids: tuple[int, ...] = ()
-    categories: tuple[str, ...] = ()
-    feelings: tuple[int, ...] = ()
-    light_conditions: tuple[str, ...] = ()
-    has_photo: bool | None = None
-    entered_by_facilitator: bool | None = None
-    hidden: str = HIDDEN_EXCLUDE
-
-    def __post_init__(self) -> None:
-        if self.hidden not in HIDDEN_CHOICES:
-            raise ValueError(f"hidden must be one of {HIDDEN_CHOICES}")
-
-
-@dataclass(frozen=True)
 class Page(Generic[T]):
     """One page of a list: its rows, how many rows the whole list has, and where to go next.
 
@@ -109,50 +89,7 @@ class _Window:
     has_newer: bool
 
 
-# --- Query building -------------------------------------------------------------------------
-
-
-def _choice_conditions(filters: Filters) -> Iterable[sa.ColumnElement[bool]]:
-    if filters.categories:
-        yield Observation.category.in_(filters.categories)
-    if filters.feelings:
-        yield Observation.feeling.in_(filters.feelings)
-    if filters.light_conditions:
-        yield Observation.light_condition.in_(filters.light_conditions)
-
-
-def _flag_conditions(filters: Filters) -> Iterable[sa.ColumnElement[bool]]:
-    if filters.has_photo is not None:
-        has_photo = sa.exists().where(Photo.observation_id == Observation.id)
-        yield has_photo if filters.has_photo else ~has_photo
-    if filters.entered_by_facilitator is not None:
-        entered = Observation.entered_by_id
-        yield entered.is_not(None) if filters.entered_by_facilitator else entered.is_(None)
-    if filters.hidden == HIDDEN_EXCLUDE:
-        yield Observation.hidden_at.is_(None)
-    elif filters.hidden == HIDDEN_ONLY:
-        yield Observation.hidden_at.is_not(None)
-
-
-def scope(project_id: int, filters: Filters) -> list[int]:
-    """The events whose spots the list shows: the project's, narrowed by the event filter.
-
-    Read first and passed as a list of numbers: the database then plans for these very events
-    (PostgreSQL estimates a small project's share from its statistics instead of scanning the
-    whole table), and an event of another project in the filter simply matches nothing.
-    """
-    query = sa.select(Walk.id).where(Walk.project_id == project_id).order_by(Walk.id)
-    ids = list(db.session.scalars(query))
-    return [i for i in ids if i in filters.walk_ids] if filters.walk_ids else ids
-
-
-def conditions(walk_ids: Sequence[int], filters: Filters) -> list[sa.ColumnElement[bool]]:
-    """The WHERE clause of the spots of `walk_ids` (see scope()) narrowed by `filters`."""
-    return [
-        Observation.walk_id.in_(walk_ids),
-        *_choice_conditions(filters),
-        *_flag_conditions(filters),
-    ]
+# --- Paging ---------------------------------------------------------------------------------
 
 
 def _keyset_window(
@@ -202,17 +139,19 @@ def _page(window: _Window, keys: Sequence[Cursor], total: int, rows: list[T]) ->
 # --- Use cases ------------------------------------------------------------------------------
 
 
-def count(project_id: int, filters: Filters, walk_ids: Sequence[int] | None = None) -> int:
+def count(
+    project_id: int, filters: ObservationFilter, walk_ids: Sequence[int] | None = None
+) -> int:
     """How many spots match, whatever the page (the same query on every page)."""
     if walk_ids is None:
         walk_ids = scope(project_id, filters)
     query = sa.select(sa.func.count()).select_from(Observation)
-    return db.session.scalar(query.where(*conditions(walk_ids, filters))) or 0
+    return db.session.scalar(narrow(query, walk_ids, filters)) or 0
 
 
 def observations_page(
     project_id: int,
-    filters: Filters,
+    filters: ObservationFilter,
     *,
     after: Cursor | None = None,
     before: Cursor | None = None,
@@ -220,8 +159,7 @@ def observations_page(
 ) -> Page[Observation]:
     """One page of a project's spots, newest first, with their photos and stop loaded."""
     walk_ids = scope(project_id, filters)
-    where = conditions(walk_ids, filters)
-    ids = sa.select(Observation.id, Observation.recorded_at).where(*where)
+    ids = narrow(sa.select(Observation.id, Observation.recorded_at), walk_ids, filters)
     window = _keyset_window(
         ids, Observation.recorded_at, Observation.id, after=after, before=before, size=size
     )
@@ -243,7 +181,7 @@ def observations_page(
 
 def gallery_page(
     project_id: int,
-    filters: Filters,
+    filters: ObservationFilter,
     *,
     after: Cursor | None = None,
     before: Cursor | None = None,
@@ -255,11 +193,13 @@ def gallery_page(
     spot's time and the photo's id.
     """
     filters = replace(filters, hidden=HIDDEN_EXCLUDE, has_photo=None)
-    where = conditions(scope(project_id, filters), filters)
-    query = (
-        sa.select(Photo.id, Observation.recorded_at)
-        .join(Observation, Photo.observation_id == Observation.id)
-        .where(*where)
+    walk_ids = scope(project_id, filters)
+    query = narrow(
+        sa.select(Photo.id, Observation.recorded_at).join(
+            Observation, Photo.observation_id == Observation.id
+        ),
+        walk_ids,
+        filters,
     )
     window = _keyset_window(
         query, Observation.recorded_at, Photo.id, after=after, before=before, size=size
@@ -275,10 +215,13 @@ def gallery_page(
     }
     rows = [GalleryItem(photos[k.id], photos[k.id].observation) for k in keys if k.id in photos]
     total = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Photo)
-        .join(Observation, Photo.observation_id == Observation.id)
-        .where(*where)
+        narrow(
+            sa.select(sa.func.count())
+            .select_from(Photo)
+            .join(Observation, Photo.observation_id == Observation.id),
+            walk_ids,
+            filters,
+        )
     )
     return _page(window, keys, total or 0, rows)
 
