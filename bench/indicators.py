@@ -534,9 +534,9 @@ def measure(url: str, instance: Path, what: str) -> dict:
     """Runs in a new process: time one thing, cold."""
     from flask_login import login_user
 
+    from walkapp.access import visible_projects_query
     from walkapp.extensions import db
     from walkapp.models import Project, User
-    from walkapp.planner.access import visible_projects_query
     from walkapp.services import indicators as service
 
     app = make_app(url, instance)

@@ -1,4 +1,4 @@
-"""HTTPS on the local network, for trying the app on a real phone.
+"""HTTPS on the local network, for trying the app on a real phone (a development tool).
 
 Phones allow service workers, geolocation and `crypto.randomUUID()` only in a secure context, and
 Chrome refuses to register a service worker over a self-signed certificate. So `./run --https`
@@ -6,9 +6,11 @@ makes, on first use, a small certificate authority (kept in the instance folder,
 it) and a server certificate it signs for this machine's names and LAN addresses. Install the
 authority's certificate (served at /ca.crt) on the phone once, then open the app over HTTPS.
 
-    python -m walkapp.https [--instance PATH] [--host NAME_OR_IP ...]
+    .venv/bin/python scripts/local_ca.py [--instance PATH] [--host NAME_OR_IP ...]
 
-prints the certificate and key paths, and the addresses to open on the phone.
+prints the certificate and key paths, and the addresses to open on the phone. It needs
+`cryptography`, a development dependency (pyproject's `dev` extra): the app itself never makes
+certificates; it only serves <instance>/https/ca.crt when this script made one.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Test-only server hooks, installed by create_app only when app.config["TESTING"] is true.
+"""A server that loses answers, for tests: the `lost_answers` fixture (conftest.py) installs it.
 
 `LostAnswers` reproduces a phone losing the server's answer: the request is handled completely
 (its transaction committed), then the connection is closed before a single byte of the answer is
@@ -12,15 +12,12 @@ import socket
 import threading
 from collections.abc import Callable, Iterable
 
-EXTENSION_KEY = "walkapp.lost_answers"
-
 
 class LostAnswers:
     """WSGI middleware: arm(method, path) makes the next matching answers get lost."""
 
-    def __init__(self, wsgi_app: Callable, is_testing: Callable[[], bool]):
+    def __init__(self, wsgi_app: Callable):
         self.wsgi_app = wsgi_app
-        self.is_testing = is_testing
         self.lock = threading.Lock()
         self.armed: list[tuple[str, str]] = []
         self.dropped: list[tuple[str, str]] = []
@@ -38,7 +35,7 @@ class LostAnswers:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
-        if not (self.is_testing() and self._take(method, path)):
+        if not self._take(method, path):
             return self.wsgi_app(environ, start_response)
         # Run the request to its end (the view commits), keep the answer to ourselves...
         body = self.wsgi_app(environ, lambda *args, **kwargs: None)
@@ -59,9 +56,8 @@ class LostAnswers:
         raise ConnectionResetError("walkapp test hook: answer dropped on purpose")
 
 
-def install_test_hooks(app) -> None:
-    if not app.config.get("TESTING"):
-        raise RuntimeError("test hooks are for tests only (app.config['TESTING'] is false)")
-    hook = LostAnswers(app.wsgi_app, lambda: bool(app.config.get("TESTING")))
+def install(app) -> LostAnswers:
+    """Wrap the app's WSGI callable (the test client and the live server both go through it)."""
+    hook = LostAnswers(app.wsgi_app)
     app.wsgi_app = hook
-    app.extensions[EXTENSION_KEY] = hook
+    return hook

@@ -1,13 +1,13 @@
-"""The app factory, its settings, the SQLite rules, the CLI and the wheel."""
+"""The app factory, its settings, the SQLite rules and the CLI (the wheel: test_wheel.py)."""
 
 from __future__ import annotations
 
 import stat
-import zipfile
 
 import sqlalchemy as sa
 
 from walkapp import create_app
+from walkapp.cli import main
 from walkapp.config import settings_from_env
 from walkapp.extensions import db
 from walkapp.models import User
@@ -53,35 +53,11 @@ def test_sqlite_pragmas(tmp_path):
 
 def test_create_user_command(app, runner):
     result = runner.invoke(
-        args=["create-user", "Planner@Example.fr", "--role", "admin"],
+        main,
+        ["create-user", "Planner@Example.fr", "--role", "admin"],
         input="a-long-password\na-long-password\n",
     )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(sa.select(User))
     assert user.email == "planner@example.fr" and user.role == "admin"
     assert user.check_password("a-long-password") and "a-long-password" not in user.password_hash
-
-
-def test_wheel_ships_templates_static_migrations_and_catalogs(tmp_path):
-    from pathlib import Path
-
-    from hatchling.builders.wheel import WheelBuilder
-
-    root = Path(__file__).parents[1]
-    wheel = next(WheelBuilder(str(root)).build(directory=str(tmp_path), versions=["standard"]))
-    names = set(zipfile.ZipFile(wheel).namelist())
-    for expected in (
-        "walkapp/templates/base.html",
-        "walkapp/static/css/walkapp.css",
-        "walkapp/migrations/env.py",
-        "walkapp/migrations/versions/0001_initial_schema.py",
-        "walkapp/translations/fr/LC_MESSAGES/messages.mo",
-        "walkapp/demo_data/place-du-canada-perimeter.geojson",
-        "walkapp/exports/README.md",
-        # Front-end libraries from npm: an installed app serves them with no node_modules.
-        "walkapp/vendor/leaflet/leaflet.js",
-        "walkapp/vendor/leaflet-geoman/leaflet-geoman.js",
-        "walkapp/vendor/jquery/jquery.min.js",
-        "walkapp/vendor/leaflet.markercluster/leaflet.markercluster.js",
-    ):
-        assert expected in names

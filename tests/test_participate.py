@@ -1,4 +1,7 @@
-"""The participant app's server side: shell, service worker, manifest, compression, HTTPS."""
+"""The participant app's server side: shell, service worker, manifest, compression.
+
+(The local certificate authority of `./run --https` and its /ca.crt: test_local_ca.py.)
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ import http.client
 import json
 import re
 import shutil
-import stat
 import threading
 import uuid
 from datetime import datetime, timedelta
@@ -18,17 +20,17 @@ from zoneinfo import ZoneInfo
 import brotli
 import pytest
 import sqlalchemy as sa
-from conftest import auth
-from cryptography import x509
+from conftest import auth, base_config
+from flask import Flask
 from PIL import Image
 from werkzeug.serving import make_server
 
-from walkapp import create_app, resource_dir
+from walkapp import create_app
 from walkapp.extensions import db, utcnow
 from walkapp.models import Observation
 from walkapp.participate import dark_at, strings
 from walkapp.participate.assets import assets, leaflet_dir
-from walkapp.participate.testing import EXTENSION_KEY, LostAnswers, install_test_hooks
+from walkapp.resources import resource_dir
 
 VALENCIENNES = (50.3571, 3.5219)
 PARIS = ZoneInfo("Europe/Paris")
@@ -213,18 +215,17 @@ def test_text_is_compressed(client, encoding, decode):
 # --- Test-only hook: a lost answer ------------------------------------------------------------
 
 
-def test_lost_answer_hook_exists_only_in_tests(tmp_path):
-    app = create_app({"SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path)})
-    assert EXTENSION_KEY not in app.extensions
-    assert not isinstance(app.wsgi_app, LostAnswers)
-    with pytest.raises(RuntimeError):
-        install_test_hooks(app)
+def test_the_app_has_no_test_hook_even_in_tests(tmp_path):
+    """The lost-answer hook lives in tests/ and only the `lost_answers` fixture installs it."""
+    app = create_app(base_config(tmp_path))
+    assert app.wsgi_app.__func__ is Flask.wsgi_app
+    assert not any("lost" in key for key in app.extensions)
 
 
-def test_lost_answer_hook_commits_then_hangs_up(app, make_walk, join):
+def test_lost_answer_hook_commits_then_hangs_up(app, make_walk, join, lost_answers):
     walk = make_walk()
     token = join(walk)[0]
-    hook = app.extensions[EXTENSION_KEY]
+    hook = lost_answers
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -260,43 +261,3 @@ def test_lost_answer_hook_commits_then_hangs_up(app, make_walk, join):
         server.shutdown()
         thread.join(10)
         server.server_close()
-
-
-# --- HTTPS on the local network ---------------------------------------------------------------
-
-
-def test_local_ca_and_server_certificate(tmp_path):
-    from walkapp.https import CA_KEY, SERVER_KEY, ensure_certificates
-
-    certs = ensure_certificates(tmp_path, ["192.168.1.20", "walkapp.lan"])
-    ca = x509.load_pem_x509_certificate(certs.ca_cert.read_bytes())
-    server = x509.load_pem_x509_certificate(certs.server_cert.read_bytes())
-    assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
-    server.verify_directly_issued_by(ca)
-    san = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    ips = {str(ip) for ip in san.get_values_for_type(x509.IPAddress)}
-    assert {"127.0.0.1", "192.168.1.20"} <= ips
-    assert {"localhost", "walkapp.lan"} <= set(san.get_values_for_type(x509.DNSName))
-    assert (server.not_valid_after_utc - server.not_valid_before_utc).days <= 825  # Apple's rule
-    for key in (CA_KEY, SERVER_KEY):
-        assert stat.S_IMODE((certs.ca_cert.parent / key).stat().st_mode) == 0o600
-    ca_pem, server_pem = certs.ca_cert.read_bytes(), certs.server_cert.read_bytes()
-    # Made once, kept: the phone trusts the same CA next time.
-    again = ensure_certificates(tmp_path, ["192.168.1.20", "walkapp.lan"])
-    assert (again.ca_cert.read_bytes(), again.server_cert.read_bytes()) == (ca_pem, server_pem)
-    # A new address gets a new server certificate from the same CA.
-    moved = ensure_certificates(tmp_path, ["10.0.0.7"])
-    assert moved.ca_cert.read_bytes() == ca_pem
-    assert moved.server_cert.read_bytes() != server_pem
-    assert "10.0.0.7" in moved.addresses
-
-
-def test_ca_certificate_is_served_for_phones(client, app):
-    from walkapp.https import ensure_certificates
-
-    assert client.get("/ca.crt").status_code == 404
-    certs = ensure_certificates(app.instance_path)
-    with client.get("/ca.crt") as r:
-        assert r.status_code == 200 and r.mimetype == "application/x-x509-ca-cert"
-        assert r.data == certs.ca_cert.read_bytes()
-    assert b"PRIVATE KEY" not in r.data

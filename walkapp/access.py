@@ -1,4 +1,5 @@
-"""Who may see and do what in the planner workspace (the table is domain.permissions)."""
+"""Who may read and change a project: a planner session's membership and role (the table of
+roles is domain.permissions). Used by the planner's pages and by the API (photos, GeoJSON)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
 
-from ..domain.permissions import can
-from ..extensions import db
-from ..models import Project, ProjectMember, Walk
+from .domain.permissions import can
+from .extensions import db
+from .models import Project, ProjectMember, Walk
 
 
 def visible_projects_query() -> sa.Select:

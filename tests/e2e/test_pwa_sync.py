@@ -9,7 +9,6 @@ from playwright.sync_api import expect
 
 from walkapp.extensions import db, utcnow
 from walkapp.models import Walk
-from walkapp.participate.testing import EXTENSION_KEY
 
 from .helpers import (
     counts,
@@ -26,7 +25,7 @@ from .helpers import (
 pytestmark = pytest.mark.db
 
 
-def test_lost_answer_is_sent_again_and_stored_once(live_server, phone, make_walk, app):
+def test_lost_answer_is_sent_again_and_stored_once(live_server, phone, make_walk, lost_answers):
     walk = make_walk()
     page = phone.new_page()
     join(page, f"{live_server.url}/j/{walk.join_code}")
@@ -35,7 +34,7 @@ def test_lost_answer_is_sent_again_and_stored_once(live_server, phone, make_walk
     page.on(
         "request", lambda r: r.method == "POST" and "/observations" in r.url and posts.append(r)
     )
-    hook = app.extensions[EXTENSION_KEY]
+    hook = lost_answers
     hook.arm("POST", "/api/v1/observations")  # commit, then hang up before answering
 
     save_spot(page, "Mal à l'aise", "Éclairage", online=False)
@@ -50,12 +49,12 @@ def test_lost_answer_is_sent_again_and_stored_once(live_server, phone, make_walk
     expect(sync_status(page)).to_contain_text("Tout est envoyé")
 
 
-def test_send_now_after_a_failure(live_server, phone, make_walk, app):
+def test_send_now_after_a_failure(live_server, phone, make_walk, lost_answers):
     walk = make_walk()
     page = phone.new_page()
     join(page, f"{live_server.url}/j/{walk.join_code}")
     [participant_id] = participant_ids()
-    hook = app.extensions[EXTENSION_KEY]
+    hook = lost_answers
     hook.arm("POST", "/api/v1/observations")
     save_spot(page, "Bof", "Se repérer", online=False)
     wait_for(lambda: hook.dropped, page)

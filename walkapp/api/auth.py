@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import request
 
+from ..access import is_member
 from ..extensions import db
 from ..models import Participant, Project
-from ..planner.access import is_member
 from ..services.capture import participant_for_token
-from .spec import Unauthorized
+from ..services.errors import Unauthorized
 
 
 def bearer_token() -> str | None:
@@ -20,7 +20,7 @@ def require_participant() -> Participant:
     token = bearer_token()
     participant = participant_for_token(token) if token else None
     if participant is None:
-        raise Unauthorized({"auth": "a valid participant token is required"})
+        raise Unauthorized({"auth": "token_required"})
     return participant
 
 

@@ -38,6 +38,9 @@ bp = Blueprint("participate", __name__)
 DEFAULT_RETENTION_YEARS = 5
 YEAR = 365 * 24 * 3600
 SYNC_TAG = "walkapp-outbox"  # the Background Sync tag (outbox.js uses the same)
+# The local certificate authority of `./run --https`, in the instance folder: written by the
+# development script scripts/local_ca.py (tests/test_local_ca.py checks that both agree).
+LOCAL_CA_CERT = Path("https") / "ca.crt"
 
 
 @bp.app_context_processor
@@ -211,12 +214,10 @@ def leaflet(filename: str):
 @bp.get("/ca.crt")
 def ca_certificate():
     """The local certificate authority of `./run --https`, to install on a phone."""
-    from ..https import CA_CERT, https_dir
-
-    folder = https_dir(current_app.instance_path)
-    if not (folder / CA_CERT).is_file():
+    path = Path(current_app.instance_path) / LOCAL_CA_CERT
+    if not path.is_file():
         abort(404)
-    response = send_from_directory(Path(folder), CA_CERT, mimetype="application/x-x509-ca-cert")
+    response = send_from_directory(path.parent, path.name, mimetype="application/x-x509-ca-cert")
     response.headers["Content-Disposition"] = "attachment; filename=walkapp-local-ca.crt"
     return response
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, url_for
 
-from .. import PACKAGE_DIR, npm_dist, resource_dir
+from ..resources import PACKAGE_DIR, npm_dist, resource_dir
 
 # (endpoint, filename): what the app shell loads and the service worker precaches.
 STATIC_FILES = (

@@ -68,7 +68,7 @@ def write_icons(folder: Path) -> list[Path]:
 
 
 if __name__ == "__main__":  # pragma: no cover - a maintenance command
-    from .. import resource_dir
+    from ..resources import resource_dir
 
     for path in write_icons(resource_dir("static") / "pwa" / "icons"):
         print(path, path.stat().st_size, "bytes")

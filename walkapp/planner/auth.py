@@ -8,9 +8,10 @@ with the group waiting. It ends at the first idle check after the walk is closed
 
 How: the session stores the time of its last request (`SEEN_KEY`), and a before-request hook
 compares it with the lifetime. Flask's signed-cookie session would also refuse a cookie signed
-longer ago than the lifetime, and the browser would drop it; `WalkSessionInterface` lifts both
-limits for a session flagged `KEEP_KEY` (set after each request from the database: does the user
-lead an open walk?). The flag is signed with the cookie, so nobody can set it by hand.
+longer ago than the lifetime, and the browser would drop it; `WalkSessionInterface`
+(walkapp/sessions.py, installed by the app factory) lifts both limits for a session flagged
+`KEEP_KEY` (set after each request from the database: does the user lead an open walk?). The
+flag is signed with the cookie, so nobody can set it by hand.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import hmac
 import math
 import time
-from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import (
@@ -30,25 +30,20 @@ from flask import (
     session,
     url_for,
 )
-from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required, login_user, logout_user
-from itsdangerous import BadSignature
 
-from ..extensions import db, login_manager, write_intent
+from ..extensions import login_manager
 from ..models import User
 from ..ratelimit import FailureLimiter
 from ..services import accounts
 from ..services.errors import Invalid
+from ..sessions import KEEP_KEY
 from .blueprint import bp
 from .forms import LoginForm
 
 SEEN_KEY = "seen"  # Unix time of the session's last request
-KEEP_KEY = "keep"  # the user leads an open walk: the session must not expire
-# The cookie of a kept session stays in the browser this long after its last request, at least.
-# A walk lasts a few hours; the flag is checked again on every request.
-KEPT_COOKIE = timedelta(days=2)
 DEFAULT_LOGIN_FAILURE_LIMIT = "10 per 15 minutes"
 LIMITER_KEY = "walkapp.login_limiter"
 # Requests that neither refresh nor check a session: files anyone may fetch.
@@ -79,37 +74,6 @@ def load_user(value: str) -> User | None:
     return user
 
 
-class WalkSessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie session, whose age limit is lifted for a kept session (KEEP_KEY)."""
-
-    def open_session(self, app, request):
-        serializer = self.get_signing_serializer(app)
-        if serializer is None:
-            return None
-        value = request.cookies.get(self.get_cookie_name(app))
-        if not value:
-            return self.session_class()
-        try:
-            data, signed_at = serializer.loads(value, return_timestamp=True)
-        except BadSignature:
-            return self.session_class()
-        too_old = datetime.now(UTC) - signed_at > app.permanent_session_lifetime
-        if too_old and not data.get(KEEP_KEY):
-            return self.session_class()
-        return self.session_class(data)
-
-    def get_expiration_time(self, app, session):
-        expires = super().get_expiration_time(app, session)
-        if expires is not None and session.get(KEEP_KEY):
-            expires = max(expires, datetime.now(UTC) + KEPT_COOKIE)
-        return expires
-
-
-@bp.record_once
-def _install_session_interface(state) -> None:
-    state.app.session_interface = WalkSessionInterface()
-
-
 def _signed_in_user_id() -> int | None:
     # No cookie, no session to look at (and reading it would add "Vary: Cookie" to answers
     # that participants' phones and caches share).
@@ -136,10 +100,8 @@ def expire_idle_session() -> None:
     now = int(time.time())
     idle = now - session.get(SEEN_KEY, 0)
     if idle > current_app.permanent_session_lifetime.total_seconds():
+        # This read is the first statement of the request's unit of work (unit_of_work.py).
         still_kept = session.get(KEEP_KEY) and accounts.facilitates_open_walk(user_id)
-        # End this read so the request's own transaction starts with its write intent
-        # (the app's later hook declares it; see extensions.py).
-        db.session.rollback()
         if not still_kept:
             _end_session()
             return
@@ -153,8 +115,7 @@ def keep_session_during_open_walk(response):
     user_id = _signed_in_user_id()
     if user_id is None or SEEN_KEY not in session or response.status_code >= 500:
         return response
-    # The view has committed: this read needs no write lock (extensions.py).
-    write_intent.set(False)
+    # The view's unit of work has ended: this read sees its changes, in a read of its own.
     if accounts.facilitates_open_walk(user_id):
         session[KEEP_KEY] = True
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, request
+from flask import request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -27,6 +27,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ..domain.geo import PerimeterError, perimeter_geometry
 from ..domain.vocabularies import PROJECT_PHASES, USER_ROLES, Vocabulary
+from ..extensions import ID_MAX
 from ..services import accounts
 from ..services import projects as project_service
 
@@ -49,22 +50,11 @@ COMMON_TIMEZONES = (
 )
 
 
-# Ids are INTEGER columns (PostgreSQL's 4 bytes): a larger number in a URL is no row, and must
-# answer 404 rather than reach the database (which would refuse it: a 500).
-MAX_ROW_ID = 2**31 - 1
-
-
-def row_id(value: int) -> int:
-    """An id from the URL, or 404 when no row can have it."""
-    if not 0 < value <= MAX_ROW_ID:
-        abort(404)
-    return value
-
-
 def before_arg() -> int | None:
-    """The `before` id of a keyset-paged list (?before=), ignored when no row can have it."""
+    """The `before` id of a keyset-paged list (?before=), ignored when no row can have it (ids in
+    URL paths are bounded by the `int` converter, extensions.IdConverter)."""
     value = request.args.get("before", type=int)
-    return value if value is not None and 0 < value <= MAX_ROW_ID + 1 else None
+    return value if value is not None and 0 < value <= ID_MAX + 1 else None
 
 
 def strip(value: str | None) -> str | None:

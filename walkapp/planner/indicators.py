@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
+from ..access import project_or_404, visible_projects_query
 from ..domain import indicators as ind
 from ..domain.charts import Bar, Group, bar_chart, grouped_bar_chart
 from ..domain.indicators_daynight import day_vs_night
@@ -26,7 +27,6 @@ from ..domain.vocabularies import CRITERIA, TIME_SLOTS
 from ..i18n import label
 from ..models import Project, Walk
 from ..services import indicators as service
-from .access import project_or_404, visible_projects_query
 from .blueprint import bp
 
 TITLES = {

@@ -28,16 +28,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from .. import npm_dist
+from ..access import project_or_404, visible_projects_query
 from ..domain.permissions import EDIT_PROJECT, READ, can
 from ..domain.vocabularies import USER_ROLES
+from ..error_messages import show_on_form
 from ..extensions import db
 from ..models import Project
+from ..resources import npm_dist
 from ..services import projects as service
 from ..services.errors import Invalid
-from .access import project_or_404, visible_projects_query
 from .blueprint import bp
-from .forms import COMMON_TIMEZONES, ProjectForm, before_arg, row_id
+from .forms import COMMON_TIMEZONES, ProjectForm, before_arg
 
 # A perimeter file is small (domain.geo caps it at 20,000 points, well under 1 MB).
 PERIMETER_BODY_LIMIT = 2 * 1024 * 1024
@@ -133,8 +134,6 @@ def planner_helpers() -> dict:
         "audit_target": lambda code: AUDIT_TARGETS.get(code, code),
         "audit_field": lambda key: AUDIT_FIELDS.get(key, key),
         "audit_value": audit_value,
-        # Links to pages other modules may not have yet: templates check before url_for.
-        "has_endpoint": lambda name: name in current_app.view_functions,
         "user_can": lambda action: current_user.is_authenticated and can(current_user.role, action),
         "vendor_url": vendor_url,
         "role_label": role_label,
@@ -187,7 +186,7 @@ def projects():
 @bp.get("/projects/<int:project_id>")
 @login_required
 def project(project_id: int):
-    found = project_or_404(row_id(project_id), READ)
+    found = project_or_404(project_id, READ)
     return render_template(
         "planner/project.html",
         project=found,
@@ -207,14 +206,6 @@ def _render_form(form: ProjectForm, found: Project | None):
     ), status
 
 
-def _form_errors(form: ProjectForm, exc: Invalid) -> None:
-    """A rule the form did not catch (it should): shown on its field all the same."""
-    for name in exc.errors:
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, _("This value is not accepted.")]
-
-
 @bp.route("/projects/new", methods=["GET", "POST"])
 @login_required
 def project_new():
@@ -231,10 +222,8 @@ def project_new():
                 perimeter_source=form.perimeter_source,
             )
         except Invalid as exc:
-            db.session.rollback()
-            _form_errors(form, exc)
+            show_on_form(form, exc)  # a rule the form did not catch (it should)
         else:
-            db.session.commit()
             flash(_("The project is created."), "ok")
             return redirect(url_for("planner.project", project_id=created.id))
     return _render_form(form, None)
@@ -243,7 +232,7 @@ def project_new():
 @bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
 @login_required
 def project_edit(project_id: int):
-    found = project_or_404(row_id(project_id), EDIT_PROJECT)
+    found = project_or_404(project_id, EDIT_PROJECT)
     request.max_content_length = PERIMETER_BODY_LIMIT
     form = ProjectForm(obj=found)
     if request.method == "GET":
@@ -255,10 +244,8 @@ def project_edit(project_id: int):
                 found, form.perimeter, user_id=current_user.id, source=form.perimeter_source
             )
         except Invalid as exc:
-            db.session.rollback()
-            _form_errors(form, exc)
+            show_on_form(form, exc)  # a rule the form did not catch (it should)
         else:
-            db.session.commit()
             flash(_("Changes saved.") if changes or moved else _("Nothing changed."), "ok")
             return redirect(url_for("planner.project", project_id=found.id))
     return _render_form(form, found)
@@ -271,7 +258,7 @@ def _geojson_text(geometry: dict | None) -> str:
 @bp.get("/projects/<int:project_id>/audit")
 @login_required
 def audit(project_id: int):
-    found = project_or_404(row_id(project_id), READ)
+    found = project_or_404(project_id, READ)
     entries, following = service.audit_entries(found.id, before=before_arg())
     return render_template(
         "planner/audit.html",

@@ -14,7 +14,7 @@ stops page reads the spots of the chosen walks' stops through ``ix_observation_s
 Hidden spots (moderated out of maps and exports) are left out everywhere.
 
 A scope is a SELECT of project ids (one project, or every project the user may see), so the
-access rule stays in one place: planner.access.
+access rule stays in one place: walkapp.access.
 """
 
 from __future__ import annotations
