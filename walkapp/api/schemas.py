@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
+from ..domain import rules
 from ..domain import vocabularies as v
 from ..extensions import ID_MAX
 
@@ -47,8 +48,8 @@ Instant = Annotated[
     Field(description="ISO 8601 date and time with an offset or Z"),
 ]
 StopId = Annotated[int, Field(ge=1, le=ID_MAX)]
-Latitude = Annotated[float, Field(ge=-90, le=90)]
-Longitude = Annotated[float, Field(ge=-180, le=180)]
+Latitude = Annotated[float, Field(ge=rules.LAT_MIN, le=rules.LAT_MAX)]
+Longitude = Annotated[float, Field(ge=rules.LON_MIN, le=rules.LON_MAX)]
 Accuracy = Annotated[float, Field(ge=0, le=100_000, description="metres (GPS accuracy radius)")]
 Rating = Annotated[int, Field(ge=v.CRITERION_MIN, le=v.CRITERION_MAX)]
 Feeling = Annotated[
@@ -57,6 +58,8 @@ Feeling = Annotated[
         ge=v.FEELING_MIN, le=v.FEELING_MAX, description="1 very unsafe ... 5 safe and comfortable"
     ),
 ]
+
+Comment = Annotated[Text, Field(max_length=rules.COMMENT_MAX_LENGTH)]
 
 Category = _literal(v.CATEGORIES)
 Gender = _literal(v.GENDERS)
@@ -143,7 +146,7 @@ class ObservationFields(Strict):
     feeling: Feeling
     ratings: Ratings | None = None  # type: ignore[valid-type]
     stop_id: StopId | None = None
-    comment: Annotated[Text, Field(max_length=2000)] | None = None
+    comment: Comment | None = None
 
 
 class ObservationIn(ObservationFields):
@@ -161,7 +164,7 @@ class ObservationPatch(Strict):
     feeling: Feeling = None  # type: ignore[assignment]
     ratings: Ratings | None = None  # type: ignore[valid-type]
     stop_id: StopId | None = None
-    comment: Annotated[Text, Field(max_length=2000)] | None = None
+    comment: Comment | None = None
 
 
 class PhotoRef(Output):
@@ -231,7 +234,12 @@ class ErasureIn(Strict):
 
 
 class Errors(Output):
-    errors: dict[str, str] = Field(description="field (or 'body', 'auth', ...) -> message")
+    errors: dict[str, str] = Field(
+        description="field (or 'body', 'auth', ...) -> message, in the request's language"
+    )
+    codes: dict[str, str] = Field(
+        description="field -> stable code of the problem (walkapp's, or pydantic's error type)"
+    )
 
 
 class Taxonomy(Output):

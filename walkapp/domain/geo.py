@@ -20,7 +20,6 @@ show a planner.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +27,8 @@ import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon, shape
 from shapely.geometry.polygon import orient
 from shapely.validation import explain_validity
+
+from .rules import valid_latitude, valid_longitude
 
 # Far above any neighbourhood outline (Place du Canada has 9 vertices), low enough that
 # validating a hostile upload stays cheap.
@@ -85,9 +86,9 @@ def _position(pos: object) -> tuple[float, float]:
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in pos):
         raise PerimeterError("This is not GeoJSON: coordinates must be numbers.")
     lon, lat = float(pos[0]), float(pos[1])
-    if not (math.isfinite(lon) and -180.0 <= lon <= 180.0):
+    if not valid_longitude(lon):
         raise PerimeterError(f"Longitude {pos[0]} is outside -180..180: {_RANGE_HINT}.")
-    if not (math.isfinite(lat) and -90.0 <= lat <= 90.0):
+    if not valid_latitude(lat):
         raise PerimeterError(f"Latitude {pos[1]} is outside -90..90: {_RANGE_HINT}.")
     return lon, lat
 

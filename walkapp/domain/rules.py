@@ -1,0 +1,39 @@
+"""The validation rules of a spot, each written once: the API schemas, the planner's forms and
+the services all read them from here."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from .vocabularies import FEELING_MAX, FEELING_MIN
+
+LAT_MIN, LAT_MAX = -90.0, 90.0  # WGS84 degrees
+LON_MIN, LON_MAX = -180.0, 180.0
+COMMENT_MAX_LENGTH = 2000  # a spot's comment, typed on a phone or transcribed from paper
+# A spot recorded more than this ahead of the server clock comes from a broken phone clock.
+MAX_FUTURE = timedelta(days=1)
+
+
+def valid_position(lat: float | None, lon: float | None) -> bool:
+    """WGS84 degrees: finite, latitude -90..90, longitude -180..180."""
+    if lat is None or lon is None or not (math.isfinite(lat) and math.isfinite(lon)):
+        return False
+    return LAT_MIN <= lat <= LAT_MAX and LON_MIN <= lon <= LON_MAX
+
+
+def valid_latitude(lat: float | None) -> bool:
+    return lat is not None and math.isfinite(lat) and LAT_MIN <= lat <= LAT_MAX
+
+
+def valid_longitude(lon: float | None) -> bool:
+    return lon is not None and math.isfinite(lon) and LON_MIN <= lon <= LON_MAX
+
+
+def valid_feeling(feeling: int) -> bool:
+    return FEELING_MIN <= feeling <= FEELING_MAX
+
+
+def too_far_ahead(recorded_at: datetime, now: datetime) -> bool:
+    """Recorded more than MAX_FUTURE after `now` (both aware)."""
+    return recorded_at > now + MAX_FUTURE
