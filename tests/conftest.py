@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from commit_guard import CommitGuard
+from lost_answers import LostAnswers
+from lost_answers import install as install_lost_answers
 from real_browser import browser, live_server, playwright_driver  # noqa: F401 (fixtures)
 
 from walkapp import create_app
@@ -89,6 +92,21 @@ def _truncate_all() -> None:
         conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
 
+@pytest.fixture(autouse=True)
+def commit_guard():
+    """Fails any test during which walkapp code commits outside the unit-of-work boundary."""
+    guard = CommitGuard()
+    guard.install()
+    try:
+        yield guard
+    finally:
+        guard.uninstall()
+    if guard.violations:
+        pytest.fail(
+            f"commit outside the unit-of-work boundary, from {sorted(set(guard.violations))}"
+        )
+
+
 @pytest.fixture
 def app_config() -> dict:
     """Extra settings for the app; a test module overrides this fixture to change them."""
@@ -123,7 +141,15 @@ def client(app):
 
 @pytest.fixture
 def runner(app):
+    """Runs the `walkapp` command on the app: `runner.invoke(walkapp.cli.main, [...])`."""
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def lost_answers(app) -> LostAnswers:
+    """The app's answers to chosen requests get lost (tests/lost_answers.py): `.arm(method,
+    path)`. Through the test client and the live server alike."""
+    return install_lost_answers(app)
 
 
 # --- Factories ----------------------------------------------------------------------------------

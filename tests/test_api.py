@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from conftest import auth
+from flask_babel import refresh
 
 from walkapp.extensions import db, utcnow
 from walkapp.models import Observation, Participant, TrackPoint, Walk
@@ -103,7 +104,8 @@ def test_join_refused_unless_open(client, make_walk, status):
 def test_join_unknown_code_404(client, walk):
     r = client.post("/api/v1/walks/ZZZZZZZZ/participants", json={"consent": True})
     assert r.status_code == 404
-    assert r.json == {"errors": {"join_code": "unknown join code"}}
+    assert r.json["codes"] == {"join_code": "join_code_unknown"}
+    assert set(r.json["errors"]) == {"join_code"}
 
 
 class TestJoinRateLimit:
@@ -488,3 +490,38 @@ def test_openapi_document_describes_every_api_route(client, app):
     schema = doc["components"]["schemas"]["ObservationIn"]
     assert schema["additionalProperties"] is False
     assert set(schema["required"]) >= {"id", "lat", "lon", "recorded_at", "category", "feeling"}
+
+
+# --- The error shape: a sentence and a code per field ---------------------------------------------
+
+
+def test_every_refusal_has_a_sentence_and_a_code_per_field(client, walk, token):
+    walk.status = "closed"
+    walk.closed_at = utcnow() - timedelta(hours=2)
+    db.session.commit()
+    closed = client.post("/api/v1/observations", json=spot(), headers=auth(token))
+    assert closed.status_code == 409
+    assert closed.json["codes"] == {"walk": "walk_closed"}
+    invalid = client.post(
+        "/api/v1/observations", json=spot(feeling=9, extra=1), headers=auth(token)
+    )
+    assert invalid.status_code == 422
+    assert invalid.json["codes"] == {"feeling": "less_than_equal", "extra": "extra_forbidden"}
+    assert set(invalid.json["errors"]) == {"feeling", "extra"}
+    unknown = client.get("/api/v1/nowhere")
+    assert unknown.status_code == 404 and unknown.json["codes"] == {"body": "not_found"}
+    schema = client.get("/api/v1/openapi.json").json["components"]["schemas"]["Errors"]
+    assert set(schema["required"]) == {"errors", "codes"}
+
+
+def test_error_sentences_follow_the_phone_language(client, walk):
+    fr = client.post("/api/v1/walks/ZZZZZZZZ/participants", json={"consent": True})
+    refresh()  # Babel keeps the locale in the app context, which the tests share across requests
+    en = client.post(
+        "/api/v1/walks/ZZZZZZZZ/participants",
+        json={"consent": True},
+        headers={"Accept-Language": "en"},
+    )
+    assert fr.json["codes"] == en.json["codes"] == {"join_code": "join_code_unknown"}
+    assert fr.json["errors"] == {"join_code": "Code de participation inconnu."}
+    assert en.json["errors"] == {"join_code": "Unknown join code."}

@@ -234,8 +234,11 @@ def test_edit_keeps_the_stops_rows_and_audits_the_changes(client, team):
     event = db.session.scalar(
         sa.select(AuditEvent).where(AuditEvent.action == "edit", AuditEvent.target_type == "walk")
     )
-    assert event.details["title"] == {"from": "Marche de nuit", "to": "Marche de nuit (reportée)"}
+    assert event.details["title"] == ["Marche de nuit", "Marche de nuit (reportée)"]
     assert event.details["stops"] == 1 and event.user_id == team.planner.id
+    # The audit page shows the edit as every edit: before → after.
+    page = client.get(f"/planner/projects/{walk.project_id}/audit").get_data(as_text=True)
+    assert "Marche de nuit → Marche de nuit (reportée)" in page
 
 
 def test_delete_only_while_nobody_has_joined(client, team, join):
@@ -293,7 +296,7 @@ def test_open_then_close_and_late_spots_still_arrive(client, team, join):
     r = client.post(
         f"/planner/events/{walk_id}/open", follow_redirects=True, headers={"Accept-Language": "en"}
     )
-    assert "This event is Open already." in html(r)
+    assert "Only a planned event can be opened." in html(r)
 
     assert client.post(f"/planner/events/{walk_id}/close").status_code == 302
     db.session.expire_all()

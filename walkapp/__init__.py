@@ -6,32 +6,24 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def resource_dir(name: str) -> Path:
-    """templates/, static/, migrations/, exports/: inside the wheel, or at the repository top."""
-    packaged = PACKAGE_DIR / name
-    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / name
-
-
-def npm_dist(vendor: str, package_path: str) -> Path:
-    """A front-end library of package.json: walkapp/vendor/<vendor> inside the wheel (see the
-    force-include of pyproject.toml), node_modules/<package_path> in a checkout."""
-    packaged = PACKAGE_DIR / "vendor" / vendor
-    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / "node_modules" / package_path
+from .csp import content_security_policy
+from .resources import resource_dir
+from .unit_of_work import UnitOfWorkFlask
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    from . import cli, i18n, pages
+    from . import i18n, pages
     from .api import bp as api_bp
     from .api import json_http_error
     from .config import default_settings, persistent_secret_key, settings_from_env
+    from .error_messages import error_body
     from .extensions import IdConverter, csrf, db, login_manager, migrate
     from .ratelimit import FailureLimiter
+    from .services.errors import ServiceError
+    from .sessions import WalkSessionInterface
 
     config = dict(config or {})
     instance_path = str(
@@ -41,7 +33,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             or Path.cwd() / "instance"
         ).resolve()
     )
-    app = Flask(
+    # Each view runs as one unit of work: it commits once, or rolls back (unit_of_work.py).
+    app = UnitOfWorkFlask(
         __name__,
         instance_path=instance_path,
         template_folder=str(resource_dir("templates")),
@@ -60,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF cannot apply
     login_manager.init_app(app)
+    app.session_interface = WalkSessionInterface()
     i18n.init_app(app)
     app.extensions["walkapp.failure_limiter"] = FailureLimiter(
         app.config["JOIN_FAILURE_LIMIT"], app.config["RATELIMIT_STORAGE_URI"]
@@ -67,19 +61,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(api_bp)
     pages.init_app(app)
-    cli.init_app(app)
     _compress_responses(app)
-    if app.config.get("TESTING"):
-        # Only in tests: lets a test lose the answer to a request (see participate/testing.py).
-        from .participate.testing import install_test_hooks
-
-        install_test_hooks(app)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if request.path.startswith("/api/"):
             return json_http_error(exc)
         return pages.error_page(exc)
+
+    @app.errorhandler(ServiceError)
+    def refusal(exc: ServiceError):
+        """A refusal no view words itself: the API's error shape, or a page with its sentence."""
+        if request.path.startswith("/api/"):
+            return jsonify(error_body(exc)), exc.status
+        return pages.refusal_page(exc)
 
     _register_request_rules(app)
     return app
@@ -114,18 +109,6 @@ def _compress_responses(app: Flask) -> None:
 
 
 def _register_request_rules(app: Flask) -> None:
-    from .extensions import write_intent
-
-    @app.before_request
-    def declare_write_intent():
-        # SQLite write transactions start with BEGIN IMMEDIATE (see extensions.py).
-        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-            write_intent.set(True)
-
-    @app.teardown_request
-    def forget_write_intent(_exc):
-        write_intent.set(False)
-
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -134,13 +117,3 @@ def _register_request_rules(app: Flask) -> None:
         if response.mimetype == "text/html":
             response.headers.setdefault("Content-Security-Policy", content_security_policy(app))
         return response
-
-
-def content_security_policy(app: Flask) -> str:
-    tiles = (app.config.get("TILE_URL") or "").replace("{s}", "*")
-    tile_origin = "/".join(tiles.split("/")[:3]) if tiles.startswith("http") else ""
-    return (
-        f"default-src 'self'; img-src 'self' data: blob: {tile_origin}".rstrip()
-        + "; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; "
-        "base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
-    )

@@ -4,35 +4,37 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
-import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from . import create_app
 from .domain.vocabularies import USER_ROLES
 
 
-def _create_app(*_args) -> Flask:
-    from . import create_app
-
-    return create_app()
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
+# The commands are this group's (added at the end of the module): the command line depends on
+# the app factory, never the other way round. Flask's own commands and Flask-Migrate's `db` come
+# from the app (`app.cli`), as FlaskGroup does.
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=True)
 def main() -> None:
     """walkapp: exploratory walks, maps and indicators for gender-sensitive planning."""
 
 
-def init_app(app: Flask) -> None:
-    for command in (serve, demo, create_user):
-        app.cli.add_command(command)
+@contextmanager
+def command_unit() -> Iterator[None]:
+    """A command's one unit of work (unit_of_work.py): a refusal prints its sentence, exits 1."""
+    from .error_messages import sentence
+    from .services.errors import ServiceError
+    from .unit_of_work import unit
 
-
-def _writing():
-    from .extensions import write_intent
-
-    write_intent.set(True)  # CLI commands write: SQLite transactions begin IMMEDIATE
+    try:
+        with unit(write=True):
+            yield
+    except ServiceError as exc:
+        raise click.ClickException(sentence(exc)) from None
 
 
 @click.command()
@@ -69,8 +71,6 @@ def serve(host, port, workers, threads, keepalive, certfile, keyfile):
                 self.cfg.set("keyfile", keyfile)
 
         def load(self):
-            from . import create_app
-
             return create_app({"INSTANCE_PATH": instance_path})
 
     scheme = "https" if certfile else "http"
@@ -83,23 +83,18 @@ def serve(host, port, workers, threads, keepalive, certfile, keyfile):
 @with_appcontext
 def demo(if_empty: bool):
     """Load the realistic demo project "Place du Canada — Valenciennes" (safe to run again)."""
-    from .extensions import db
-    from .models import Project
     from .services import demo as demo_service
-    from .services.capture import purge_files
     from .services.photo_store import PhotoStore
 
-    _writing()
-    if if_empty and db.session.scalar(sa.select(sa.func.count(Project.id))):
-        click.echo(
-            "The database already holds projects: demo not loaded "
-            "(`walkapp demo` reloads it and prints a new password)."
-        )
-        return
-    store = PhotoStore(current_app.config["PHOTO_DIR"])
-    result = demo_service.load_demo(store, password=secrets.token_urlsafe(9))
-    db.session.commit()
-    purge_files(result.orphan_files, store)
+    with command_unit():
+        if if_empty and demo_service.has_projects():
+            click.echo(
+                "The database already holds projects: demo not loaded "
+                "(`walkapp demo` reloads it and prints a new password)."
+            )
+            return
+        store = PhotoStore(current_app.config["PHOTO_DIR"])
+        result = demo_service.load_demo(store, password=secrets.token_urlsafe(9))
     base = current_app.config["BASE_URL"]
     click.echo(f"Planner: {result.email} {result.password}")
     click.echo(f"Join code: {result.join_code}")
@@ -113,19 +108,15 @@ def demo(if_empty: bool):
 @click.password_option()
 @with_appcontext
 def create_user(email: str, name: str, role: str, password: str):
-    """Create a planner account (or reset its password and role)."""
-    from .extensions import db
-    from .models import User
+    """Create an account (or, for an existing e-mail, set its name, role and password)."""
+    from .services import accounts
 
-    _writing()
-    email = email.strip().lower()
-    user = db.session.scalar(sa.select(User).where(User.email == email))
-    created = user is None
-    if created:
-        user = User(email=email)
-        db.session.add(user)
-    user.name = name or user.name or ""
-    user.role = role
-    user.set_password(password)
-    db.session.commit()
-    click.echo(f"{'Created' if created else 'Updated'} {role} {email}")
+    with command_unit():
+        user, created = accounts.create_or_update_user(
+            accounts.NewUser(email=email, name=name, role=role, password=password), by=None
+        )
+    click.echo(f"{'Created' if created else 'Updated'} {user.role} {user.email}")
+
+
+for _command in (serve, demo, create_user):
+    main.add_command(_command)

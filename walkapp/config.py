@@ -13,6 +13,8 @@ OSM_ATTRIBUTION = "&copy; OpenStreetMap contributors"
 # Fixed numbers of DESIGN.md.
 JSON_BODY_LIMIT = 64 * 1024
 PHOTO_BODY_LIMIT = 20 * 1024 * 1024
+# The version of the consent text participants agree to (recorded with each participant).
+CONSENT_VERSION = "2026-11"
 
 
 def settings_from_env(environ: os._Environ | dict | None = None) -> dict[str, object]:
@@ -49,7 +51,7 @@ def default_settings(instance_path: str) -> dict[str, object]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
-        "CONSENT_VERSION": "2026-11",
+        "CONSENT_VERSION": CONSENT_VERSION,
         # How long a closed walk still accepts spots recorded before it closed (late sync).
         "LATE_SYNC_MINUTES": 15,
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import Babel, get_locale
 
 LANGUAGES = ("fr", "en")
@@ -11,7 +11,10 @@ LANG_COOKIE = "lang"
 
 
 def select_locale() -> str:
-    """?lang= (also remembered in a cookie), then the cookie, then the browser, then French."""
+    """?lang= (also remembered in a cookie), then the cookie, then the browser, then French
+    (also outside a request: a `walkapp` command)."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
     chosen = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
     if chosen in LANGUAGES:
         return chosen

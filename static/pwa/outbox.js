@@ -317,12 +317,13 @@
     }
   }
 
-  async function errorsOf(response) {
+  // The API's error shape: {"errors": {field: sentence}, "codes": {field: code}}.
+  async function problemsOf(response) {
     try {
       const body = await response.json();
-      return body && body.errors ? body.errors : {};
+      return { errors: (body && body.errors) || {}, codes: (body && body.codes) || {} };
     } catch (e) {
-      return {};
+      return { errors: {}, codes: {} };
     }
   }
 
@@ -332,7 +333,7 @@
     if (status >= 200 && status < 300) return { kind: "done" };
     if (status === 408 || status === 425 || status === 429 || status >= 500) return { kind: "retry", status };
     if (status === 404 && op.type === "delete") return { kind: "done" }; // already gone
-    const errors = await errorsOf(response);
+    const { errors, codes } = await problemsOf(response);
     const detail = Object.entries(errors)
       .map(([field, message]) => `${field}: ${message}`)
       .join("; ");
@@ -340,8 +341,8 @@
     if (status === 401) code = "session";
     else if (status === 413) code = "too_big";
     else if (status === 404) code = "gone";
-    else if (status === 409) code = errors.walk ? "closed" : "conflict";
-    else if (errors.walk || /closed|clos/.test(errors.recorded_at || "")) code = "closed";
+    else if (status === 409) code = codes.walk ? "closed" : "conflict";
+    else if (codes.walk) code = "closed";
     return { kind: "problem", status, error: { code, status, detail, at: Date.now() } };
   }
 

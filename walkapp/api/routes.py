@@ -1,4 +1,7 @@
-"""JSON API v1: thin views — parse (the `endpoint` decorator), call a service, answer."""
+"""JSON API v1: thin views — parse (the `endpoint` decorator), call a service, answer.
+
+The answer is built before the request's unit of work commits (unit_of_work.py): ids are known
+once the services have flushed."""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from flask import abort, current_app, g, jsonify, request, send_file, url_for
 
 from ..domain.vocabularies import taxonomy
 from ..exporters import geojson
-from ..extensions import db, write_intent
 from ..models import Observation, Photo, Walk
 from ..services import capture
 from ..services.errors import Invalid, NotFound, TooManyAttempts
@@ -35,15 +37,6 @@ PARTICIPANT_ERRORS = (401, 404)
 
 def photo_store() -> PhotoStore:
     return PhotoStore(current_app.config["PHOTO_DIR"])
-
-
-def commit(orphan_files: list[str] = ()) -> None:
-    """The request boundary: commit, then remove files nobody refers to any more."""
-    db.session.commit()
-    # Reading the answer back must not take SQLite's write lock again (see extensions.py).
-    write_intent.set(False)
-    if orphan_files:
-        capture.purge_files(orphan_files, photo_store())
 
 
 def answer(model, data: dict, status: int = 200):
@@ -118,7 +111,7 @@ def join(join_code: str, data: JoinRequest):
     limiter = current_app.extensions["walkapp.failure_limiter"]
     address = request.remote_addr or "unknown"
     if limiter.blocked("join", address):
-        raise TooManyAttempts({"join_code": "too many wrong codes from this network: wait a bit"})
+        raise TooManyAttempts({"join_code": "too_many_attempts"})
     try:
         joined = capture.join_walk(
             join_code,
@@ -129,9 +122,8 @@ def join(join_code: str, data: JoinRequest):
             consent_version=current_app.config["CONSENT_VERSION"],
         )
     except (NotFound, capture.Conflict):
-        limiter.failed("join", address)
+        limiter.failed("join", address)  # its own store, kept although the unit rolls back
         raise
-    commit()
     return answer(
         JoinOut,
         {
@@ -163,7 +155,6 @@ def join(join_code: str, data: JoinRequest):
 def create_observation(data: ObservationIn):
     late_sync = timedelta(minutes=current_app.config["LATE_SYNC_MINUTES"])
     obs, created = capture.submit_observation(g.participant, data.model_dump(), late_sync=late_sync)
-    commit()
     return answer(ObservationOut, observation_dict(obs), 201 if created else 200)
 
 
@@ -181,7 +172,6 @@ def patch_observation(obs_id: uuid.UUID, data: ObservationPatch):
     obs = capture.update_observation(
         g.participant, obs_id, data.model_dump(include=data.model_fields_set)
     )
-    commit()
     return answer(ObservationOut, observation_dict(obs))
 
 
@@ -195,7 +185,7 @@ def patch_observation(obs_id: uuid.UUID, data: ObservationPatch):
     errors=PARTICIPANT_ERRORS,
 )
 def delete_observation(obs_id: uuid.UUID):
-    commit(capture.delete_observation(g.participant, obs_id))
+    capture.delete_observation(g.participant, obs_id, photo_store())
     return "", 204
 
 
@@ -234,11 +224,8 @@ def upload_photo(obs_id: uuid.UUID):
     request.max_content_length = current_app.config["MAX_CONTENT_LENGTH"] + 64 * 1024
     upload = request.files.get("photo")
     if upload is None:
-        raise Invalid({"photo": "send the picture in the multipart field 'photo'"})
-    data = upload.read()
-    photo, created = capture.add_photo(g.participant, obs_id, data, photo_store())
-    commit()
-    capture.ensure_file(photo.file, data, photo_store())
+        raise Invalid({"photo": "photo_missing"})
+    photo, created = capture.add_photo(g.participant, obs_id, upload.read(), photo_store())
     body = {
         **photo_ref(photo),
         "observation_id": photo.observation.uuid,
@@ -306,7 +293,6 @@ def photo_thumbnail(photo_id: int):
 )
 def append_track(data: TrackIn):
     stored = capture.append_track(g.participant, [p.model_dump() for p in data.points])
-    commit()
     return answer(TrackOut, {"stored": stored}, 201)
 
 
@@ -320,7 +306,7 @@ def append_track(data: TrackIn):
     errors=(401,),
 )
 def erase_me():
-    commit(capture.erase_participant(g.participant))
+    capture.erase_participant(g.participant, photo_store())
     return "", 204
 
 
@@ -337,13 +323,12 @@ def erase_by_code(data: ErasureIn):
     limiter = current_app.extensions["walkapp.failure_limiter"]
     address = request.remote_addr or "unknown"
     if limiter.blocked("erasure", address):
-        raise TooManyAttempts({"erasure_code": "too many wrong codes from this network"})
+        raise TooManyAttempts({"erasure_code": "too_many_attempts"})
     try:
-        orphans = capture.erase_by_code(data.erasure_code)
+        capture.erase_by_code(data.erasure_code, photo_store())
     except NotFound:
-        limiter.failed("erasure", address)
+        limiter.failed("erasure", address)  # its own store, kept although the unit rolls back
         raise
-    commit(orphans)
     return "", 204
 
 

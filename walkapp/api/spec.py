@@ -15,22 +15,11 @@ from pydantic.json_schema import models_json_schema
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..extensions import ID_MAX
-from ..services.errors import Invalid, ServiceError
+from ..services.errors import Invalid, Problem, ServiceError, TooLarge
+from .auth import require_participant
 from .schemas import Errors
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class BadJSON(ServiceError):
-    status = 400
-
-
-class Unauthorized(ServiceError):
-    status = 401
-
-
-class EntityTooLarge(ServiceError):
-    status = 413
 
 
 ERROR_DESCRIPTIONS = {
@@ -78,33 +67,35 @@ def json_body(model: type[BaseModel]) -> BaseModel:
     try:
         raw = request.get_data(cache=False)
     except RequestEntityTooLarge:
-        raise EntityTooLarge({"body": "the body is larger than 64 KB"}) from None
+        raise TooLarge({"body": Problem("body_too_large", limit="64 KB")}) from None
     return parse_json(raw, model)
 
 
 def parse_json(raw: bytes, model: type[M]) -> M:
-    """Strict JSON to a validated model: BadJSON (400) or Invalid (422), nothing coerced."""
+    """Strict JSON to a validated model: ServiceError (400) or Invalid (422), nothing coerced."""
     try:
         json.loads(raw, parse_constant=_reject_constant)
     except ValueError:  # includes UnicodeDecodeError and JSONDecodeError
-        raise BadJSON({"body": "the body is not valid JSON"}) from None
+        raise ServiceError({"body": "not_json"}) from None
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
-        raise Invalid(validation_errors(exc)) from None
+        raise validation_error(exc) from None
 
 
-def validation_errors(exc: ValidationError) -> dict[str, str]:
-    errors: dict[str, str] = {}
+def validation_error(exc: ValidationError) -> Invalid:
+    """pydantic's errors as a refusal: its error types are the codes (``missing``,
+    ``less_than_equal``, ``extra_forbidden``...); its sentences stand where walkapp has none."""
+    problems: dict[str, Problem] = {}
+    fallbacks: dict[str, str] = {}
     for err in exc.errors(include_url=False):
         name = ".".join(str(part) for part in err["loc"]) or "body"
-        message = err["msg"]
-        if err["type"] == "extra_forbidden":
-            message = "unknown field"
-        elif message.startswith("Value error, "):
-            message = message.removeprefix("Value error, ")
-        errors.setdefault(name, message)
-    return errors
+        if name not in problems:
+            problems[name] = Problem(err["type"])
+            fallbacks[name] = err["msg"].removeprefix("Value error, ")
+    refusal = Invalid(problems)
+    refusal.fallbacks = fallbacks
+    return refusal
 
 
 class Api:
@@ -124,8 +115,6 @@ class Api:
             @functools.wraps(view)
             def wrapper(**path_args):
                 if spec.auth == "participant":
-                    from .auth import require_participant
-
                     g.participant = require_participant()
                 if spec.body is not None:
                     path_args["data"] = json_body(spec.body)

@@ -11,26 +11,17 @@ from functools import wraps
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 
 from ..domain.permissions import MANAGE_USERS, can
+from ..error_messages import flash_refusal, show_on_form
 from ..extensions import db
 from ..models import Project, User
 from ..services import accounts
 from ..services import projects as project_service
 from ..services.errors import ServiceError
 from .blueprint import bp
-from .forms import MembershipForm, PasswordForm, UserCreateForm, UserEditForm, before_arg, row_id
-
-# The wording of each refusal a use case may answer (its errors carry codes).
-REFUSALS = {
-    "taken": _l("An account with this e-mail address already exists."),
-    "last_admin": _l("walkapp needs at least one active administrator: this change is refused."),
-    "self": _l("You cannot deactivate your own account."),
-    "length": _l("The password is too short or too long."),
-    "unknown": _l("Unknown value."),
-}
+from .forms import MembershipForm, PasswordForm, UserCreateForm, UserEditForm, before_arg
 
 
 def admin_required(view):
@@ -45,25 +36,19 @@ def admin_required(view):
 
 
 def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, row_id(user_id))
+    user = db.session.get(User, user_id)
     if user is None:
         abort(404)
     return user
 
 
-def _refusal(exc: ServiceError) -> str:
-    return " ".join(str(REFUSALS.get(code, code)) for code in exc.errors.values())
-
-
 def _done(message: str, user: User):
-    db.session.commit()
     flash(message, "ok")
     return redirect(url_for("planner.user_edit", user_id=user.id))
 
 
 def _refused(exc: ServiceError, user: User):
-    db.session.rollback()
-    flash(_refusal(exc), "error")
+    flash_refusal(exc)
     return redirect(url_for("planner.user_edit", user_id=user.id))
 
 
@@ -84,9 +69,7 @@ def user_new():
         try:
             user = accounts.create_user(form.new_user(), by=current_user.id)
         except ServiceError as exc:
-            db.session.rollback()
-            field = getattr(form, next(iter(exc.errors)), form.email)
-            field.errors = [*field.errors, _refusal(exc)]
+            show_on_form(form, exc)
         else:
             return _done(_("The account is created."), user)
     status = 422 if request.method == "POST" else 200
@@ -189,7 +172,7 @@ def membership_add(user_id: int):
 @admin_required
 def membership_remove(user_id: int, project_id: int):
     user = _user_or_404(user_id)
-    project = db.session.get(Project, row_id(project_id))
+    project = db.session.get(Project, project_id)
     if project is None:
         abort(404)
     accounts.remove_membership(user, project, by=current_user.id)

@@ -1,5 +1,6 @@
 """Events: schedule, edit, delete, open and close a walk; its printable QR sheet; notes at stops
-and spots entered on someone's behalf. Views parse, call a service, commit, render."""
+and spots entered on someone's behalf. Views parse, call a service, render
+(the request's unit of work commits)."""
 
 from __future__ import annotations
 
@@ -28,16 +29,18 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from ..access import project_or_404, walk_or_404
+from ..domain import rules
 from ..domain import vocabularies as v
 from ..domain.join_codes import format_join_code
 from ..domain.permissions import FACILITATE, MANAGE_EVENTS, READ, can
+from ..error_messages import flash_refusal
 from ..extensions import db
 from ..models import Participant, Walk
 from ..participate.assets import assets as pwa_assets
 from ..services import events as service
 from ..services import facilitation
 from ..services.errors import Conflict, Invalid
-from .access import project_or_404, walk_or_404
 from .blueprint import bp
 
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -85,10 +88,10 @@ class StopForm(Form):
         if not (self.name.data or "").strip():
             self.name.errors = [*self.name.errors, _("Give the stop a name.")]
             ok = False
-        if lat is None or not -90 <= lat <= 90:
+        if not rules.valid_latitude(lat):
             self.lat.errors = [*self.lat.errors, _("A latitude in degrees, from -90 to 90.")]
             ok = False
-        if lon is None or not -180 <= lon <= 180:
+        if not rules.valid_longitude(lon):
             self.lon.errors = [*self.lon.errors, _("A longitude in degrees, from -180 to 180.")]
             ok = False
         return service.StopData(self.name.data.strip(), lat, lon) if ok else None
@@ -215,7 +218,6 @@ def event_new(project_id: int):
         data = _event_data(form, project.timezone)
         if data is not None:
             walk = service.create_event(project, data, user_id=current_user.id)
-            db.session.commit()
             flash(_("The event is scheduled. Its join code is %(code)s.", code=_code(walk)), "ok")
             _flash_stop_warnings(project, walk.stops)
             return redirect(url_for("planner.event", walk_id=walk.id))
@@ -232,7 +234,6 @@ def event_edit(walk_id: int):
         data = _event_data(form, project.timezone)
         if data is not None:
             changes = service.update_event(walk, data, user_id=current_user.id)
-            db.session.commit()
             flash(_("Changes saved.") if changes else _("Nothing changed."), "ok")
             _flash_stop_warnings(project, walk.stops)
             return redirect(url_for("planner.event", walk_id=walk.id))
@@ -270,22 +271,13 @@ def event_delete(walk_id: int):
     if request.method == "POST" and form.validate():
         try:
             service.delete_event(walk, user_id=current_user.id)
-        except Conflict:
-            db.session.rollback()
-            flash(_("People have joined this event: it cannot be deleted any more."), "error")
+        except Conflict as exc:
+            flash_refusal(exc)
             return redirect(url_for("planner.event", walk_id=walk_id))
         project_id = walk.project_id
-        db.session.commit()
         flash(_("The event was deleted."), "ok")
-        return redirect(_project_page(project_id))
+        return redirect(url_for("planner.project", project_id=project_id))
     return render_template("planner/event_delete.html", walk=walk, form=form, joined=joined)
-
-
-def _project_page(project_id: int) -> str:
-    """The project's page if the projects module has one, else the list of projects."""
-    if "planner.project" in current_app.view_functions:
-        return url_for("planner.project", project_id=project_id)
-    return url_for("planner.projects")
 
 
 # --- The event page, open and close ------------------------------------------------------------
@@ -319,7 +311,6 @@ def event(walk_id: int):
         can_facilitate=can(role, FACILITATE),
         form=ConfirmForm(),
         note_form=NoteForm(walk),
-        project_page=_project_page(walk.project_id),
     )
 
 
@@ -342,18 +333,12 @@ def _transition(walk_id: int, change, message: str):
         abort(400)
     try:
         change(walk, user_id=current_user.id)
-    except Conflict:
-        db.session.rollback()
-        flash(_("This event is %(status)s already.", status=_status(walk)), "error")
+    except Conflict as exc:
+        flash_refusal(exc)
     else:
-        db.session.commit()
         flash(message, "ok")
     back = "planner.live" if request.form.get("back") == "live" else "planner.event"
     return redirect(url_for(back, walk_id=walk_id))
-
-
-def _status(walk: Walk) -> str:
-    return v.WALK_STATUSES.label(walk.status, str(get_locale()))
 
 
 # --- Notes at stops (the live view sends them as JSON; this is the plain form) ----------------
@@ -382,7 +367,6 @@ def event_note(walk_id: int):
         facilitation.add_stop_note(
             walk, stop_id=form.stop_id.data, text=form.text.data, user_id=current_user.id
         )
-        db.session.commit()
         flash(_("Note added."), "ok")
     else:
         flash(_("The note was not added: write the group's remark."), "error")
@@ -400,7 +384,7 @@ class ProxySpotForm(Form):
     lat = StringField(_l("Latitude"))
     lon = StringField(_l("Longitude"))
     comment = TextAreaField(
-        _l("Comment"), validators=[Optional(), Length(max=facilitation.COMMENT_MAX_LENGTH)]
+        _l("Comment"), validators=[Optional(), Length(max=rules.COMMENT_MAX_LENGTH)]
     )
 
     def is_blank(self) -> bool:
@@ -420,7 +404,7 @@ class ProxySpotForm(Form):
                 ok = False
         lat, lon = _number(self.lat.data), _number(self.lon.data)
         typed = (self.lat.data or "").strip() or (self.lon.data or "").strip()
-        if typed and (lat is None or lon is None or not service.valid_position(lat, lon)):
+        if typed and (lat is None or lon is None or not rules.valid_position(lat, lon)):
             self.lat.errors = [*self.lat.errors, _("A latitude and a longitude, in degrees.")]
             ok = False
         if not typed and not self.stop_id.data:
@@ -528,10 +512,8 @@ def event_proxy(walk_id: int):
                     consent_version=current_app.config["CONSENT_VERSION"],
                 )
             except Conflict:
-                db.session.rollback()
                 flash(_("These spots were already saved."), "ok")
                 return redirect(url_for("planner.event", walk_id=walk_id))
-            db.session.commit()
             flash(
                 _(
                     "%(n)s spot(s) saved for this participant, marked as entered by you.",

@@ -23,15 +23,15 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from pydantic import Field
 
+from ..access import walk_or_404
 from ..api.schemas import AgeBand, Gender, Instant, Strict, Text
 from ..api.spec import json_body
 from ..domain import vocabularies as v
 from ..domain.permissions import FACILITATE
-from ..extensions import db, write_intent
+from ..error_messages import error_body
 from ..participate.assets import assets as pwa_assets
 from ..services import facilitation
-from ..services.errors import ServiceError
-from .access import walk_or_404
+from ..services.errors import ServiceError, Unauthorized
 from .blueprint import bp
 
 LIVE_STATIC = ("planner/live.js", "planner/live.css")
@@ -65,24 +65,18 @@ class NoteIn(Strict):
 
 
 def json_view(view):
-    """Signed-in JSON route: 401 JSON without a session, service errors as {"errors": ...}."""
+    """Signed-in JSON route: 401 without a session, refusals in the API's error shape."""
 
     @wraps(view)
     def wrapper(**kwargs):
-        if not current_user.is_authenticated:
-            return jsonify({"errors": {"auth": "sign in again"}}), 401
         try:
+            if not current_user.is_authenticated:
+                raise Unauthorized({"auth": "signed_out"})
             return view(**kwargs)
         except ServiceError as exc:
-            db.session.rollback()
-            return jsonify({"errors": exc.errors}), exc.status
+            return jsonify(error_body(exc)), exc.status
 
     return wrapper
-
-
-def _commit() -> None:
-    db.session.commit()
-    write_intent.set(False)  # reading the answer back needs no write lock (extensions.py)
 
 
 def _file_hash(path: Path) -> str:
@@ -198,7 +192,6 @@ def live_attendance(walk_id: int):
     body = json_body(AttendanceIn)
     edits = [facilitation.CellEdit(**cell.model_dump()) for cell in body.cells]
     results = facilitation.set_attendance(walk, edits, user_id=current_user.id)
-    _commit()
     return jsonify(
         {
             "cells": [
@@ -223,7 +216,6 @@ def live_note(walk_id: int):
     note, created = facilitation.add_stop_note(
         walk, stop_id=body.stop_id, text=body.text, user_id=current_user.id
     )
-    _commit()
     return jsonify({"id": note.id, "created": created}), 201 if created else 200
 
 

@@ -5,7 +5,7 @@ log in the same transaction. Passwords are stored hashed (User.set_password, wer
 sign-ins are counted per network address and per e-mail address by a FailureLimiter, so neither a
 guesser on one network nor a guesser spread over many addresses gets far.
 
-Errors carry codes, not sentences ({"email": "taken"}): each front door words them.
+Errors carry codes, not sentences ({"email": "email_taken"}): walkapp.error_messages words them.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ..extensions import db
 from ..models import Project, ProjectMember, User, Walk
 from ..ratelimit import FailureLimiter
 from . import audit
-from .errors import Conflict, Invalid, TooManyAttempts
+from .errors import Conflict, Invalid, Problem, TooManyAttempts
 
 # CNIL's recommendation for an account protected by a password alone (no second factor).
 MIN_PASSWORD_LENGTH = 12
@@ -35,7 +35,7 @@ class LoginThrottled(TooManyAttempts):
     """Too many failed sign-ins from this address or for this e-mail: wait `retry_after` s."""
 
     def __init__(self, retry_after: int):
-        super().__init__({"login": "throttled"})
+        super().__init__({"login": "login_throttled"})
         self.retry_after = retry_after
 
 
@@ -113,7 +113,13 @@ def _check_role(role: str) -> None:
 
 def _check_password(password: str) -> None:
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise Invalid({"password": "length"})
+        raise Invalid(
+            {
+                "password": Problem(
+                    "password_length", min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH
+                )
+            }
+        )
 
 
 def create_user(data: NewUser, *, by: int | None) -> User:
@@ -121,14 +127,14 @@ def create_user(data: NewUser, *, by: int | None) -> User:
     _check_password(data.password)
     email = normalize_email(data.email)
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise Conflict({"email": "taken"})
+        raise Conflict({"email": "email_taken"})
     user = User(email=email, name=data.name.strip(), role=data.role, active=True)
     user.set_password(data.password)
     try:
         with db.session.begin_nested():  # two admins typing the same address at once
             db.session.add(user)
     except IntegrityError as exc:
-        raise Conflict({"email": "taken"}) from exc
+        raise Conflict({"email": "email_taken"}) from exc
     audit.record(
         "create",
         "user",
@@ -138,6 +144,19 @@ def create_user(data: NewUser, *, by: int | None) -> User:
     )
     db.session.flush()
     return user
+
+
+def create_or_update_user(data: NewUser, *, by: int | None) -> tuple[User, bool]:
+    """The `walkapp create-user` case: a new account, or for an existing e-mail its name (if
+    given), role and password set anew — with the same rules and audit entries. Returns
+    (user, created)."""
+    user = db.session.scalar(sa.select(User).where(User.email == normalize_email(data.email)))
+    if user is None:
+        return create_user(data, by=by), True
+    _check_password(data.password)
+    update_user(user, name=data.name or user.name, role=data.role, by=by)
+    reset_password(user, data.password, by=by)
+    return user, False
 
 
 def _other_active_admins(user: User) -> int:
@@ -177,7 +196,7 @@ def set_active(user: User, active: bool, *, by: int | None) -> bool:
         return False
     if not active:
         if user.id == by:
-            raise Conflict({"active": "self"})
+            raise Conflict({"active": "deactivate_self"})
         _keep_an_admin(user)
     user.active = active
     action = "reactivate" if active else "deactivate"

@@ -14,17 +14,17 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from .. import unit_of_work
 from ..domain.join_codes import ALPHABET, normalize_join_code
 from ..domain.light import light_condition
 from ..domain.photos import PhotoRejected, process_photo, sha256_hex
+from ..domain.rules import too_far_ahead
 from ..domain.timeslots import local_time, time_slot
 from ..extensions import db, utcnow
 from ..models import Observation, Participant, Photo, Stop, StoredFile, TrackPoint, Walk
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .photo_store import PhotoStore
 
-# A spot recorded more than this ahead of the server clock is a broken phone clock.
-MAX_FUTURE = timedelta(days=1)
 ERASURE_CODE_LENGTH = 12  # 27^12 ~ 1.5e17 codes: unguessable even without a rate limit
 
 
@@ -66,7 +66,7 @@ def find_walk_by_code(typed_code: str) -> Walk:
     code = normalize_join_code(typed_code)
     walk = code and db.session.scalar(sa.select(Walk).where(Walk.join_code == code))
     if not walk:
-        raise NotFound({"join_code": "unknown join code"})
+        raise NotFound({"join_code": "join_code_unknown"})
     return walk
 
 
@@ -81,25 +81,47 @@ def join_walk(
 ) -> Joined:
     walk = find_walk_by_code(typed_code)
     if walk.status != "open":
-        raise Conflict({"walk": f"this walk is {walk.status}, it does not take participants now"})
+        raise Conflict({"walk": "walk_not_started" if walk.status == "planned" else "walk_closed"})
     profile = profile or {}
     if not consent:
-        raise Invalid({"consent": "consent is required to take part"})
+        raise Invalid({"consent": "consent_required"})
     if profile.get("age_band") == "under_15" and not guardian_consent:
-        raise Invalid({"guardian_consent": "under 15: a parent or guardian must agree"})
-    token = secrets.token_urlsafe(32)
-    erasure_code = new_erasure_code()
+        raise Invalid({"guardian_consent": "guardian_consent_required"})
+    joined = new_participant(
+        walk, consent_version=consent_version, track_consent=track_consent, profile=profile
+    )
+    db.session.flush()
+    return joined
+
+
+PROFILE_FIELDS = ("gender", "age_band", "resident", "mobility")
+
+
+def new_participant(
+    walk: Walk,
+    *,
+    consent_version: str,
+    consent_at: datetime | None = None,
+    profile: dict[str, str | None] | None = None,
+    track_consent: bool = False,
+    entered_by_id: int | None = None,
+) -> Joined:
+    """The one way a participant is made (joining, entered by a facilitator, the demo): a fresh
+    token and erasure code, stored only as their hashes, and the consent given."""
+    token, erasure_code = secrets.token_urlsafe(32), new_erasure_code()
+    consent_at = consent_at or utcnow()
     participant = Participant(
         walk=walk,
         token_hash=hash_secret(token),
         erasure_code_hash=hash_secret(erasure_code),
-        consent_at=utcnow(),
+        consent_at=consent_at,
         consent_version=consent_version,
         track_consent=track_consent,
-        **{key: profile.get(key) for key in ("gender", "age_band", "resident", "mobility")},
+        entered_by_id=entered_by_id,
+        created_at=consent_at,
+        **{key: (profile or {}).get(key) for key in PROFILE_FIELDS},
     )
     db.session.add(participant)
-    db.session.flush()
     return Joined(participant, token, erasure_code)
 
 
@@ -127,7 +149,7 @@ def apply_fields(obs: Observation, walk: Walk, fields: dict[str, Any]) -> None:
     if "stop_id" in fields and fields["stop_id"] is not None:
         stop = db.session.get(Stop, fields["stop_id"])
         if stop is None or stop.walk_id != walk.id:
-            raise Invalid({"stop_id": "no such stop on this walk"})
+            raise Invalid({"stop_id": "stop_unknown"})
     if "ratings" in fields:
         fields = {**fields, "ratings": _clean_ratings(fields["ratings"])}
     for key, value in fields.items():
@@ -143,14 +165,14 @@ def apply_fields(obs: Observation, walk: Walk, fields: dict[str, Any]) -> None:
 
 def _check_time(walk: Walk, recorded_at: datetime, late_sync: timedelta) -> None:
     now = utcnow()
-    if recorded_at > now + MAX_FUTURE:
-        raise Invalid({"recorded_at": "is more than a day in the future: check the phone's clock"})
+    if too_far_ahead(recorded_at, now):
+        raise Invalid({"recorded_at": "in_future"})
     if walk.status == "planned":
-        raise Conflict({"walk": "this walk has not started"})
+        raise Conflict({"walk": "walk_not_started"})
     if walk.status == "closed" and (
         walk.closed_at is None or recorded_at > walk.closed_at + late_sync
     ):
-        raise Conflict({"walk": "this walk is closed"})
+        raise Conflict({"walk": "walk_closed"})
 
 
 def _same_content(obs: Observation, fields: dict[str, Any]) -> bool:
@@ -196,16 +218,16 @@ def submit_observation(
 
 def _replayed(existing: Observation, participant: Participant, fields: dict) -> Observation:
     if existing.participant_id != participant.id:
-        raise Conflict({"id": "this id is already used"})
+        raise Conflict({"id": "id_taken"})
     if not _same_content(existing, fields):
-        raise Conflict({"id": "a different spot was already sent with this id"})
+        raise Conflict({"id": "id_conflict"})
     return existing
 
 
 def get_own_observation(participant: Participant, obs_uuid: uuid.UUID) -> Observation:
     obs = db.session.scalar(sa.select(Observation).where(Observation.uuid == obs_uuid))
     if obs is None or obs.participant_id != participant.id:
-        raise NotFound({"id": "no such spot"})
+        raise NotFound({"id": "spot_unknown"})
     return obs
 
 
@@ -215,7 +237,7 @@ def update_observation(
     obs = get_own_observation(participant, obs_uuid)
     walk = obs.walk
     if walk.status != "open":
-        raise Conflict({"walk": "spots can be edited only while the walk is open"})
+        raise Conflict({"walk": "walk_not_open"})
     if "recorded_at" in changes:
         _check_time(walk, changes["recorded_at"], timedelta(0))
     apply_fields(obs, walk, changes)
@@ -246,6 +268,8 @@ def add_photo(
     stored = db.session.scalar(sa.select(StoredFile).where(StoredFile.sha256 == digest))
     if stored is None:
         stored = _store_file(digest, data, store)
+    # If an erasure unlinked the same file meanwhile, it is written again once this commits.
+    unit_of_work.after_commit(ensure_file, stored, data, store)
     photo = db.session.scalar(
         sa.select(Photo).where(Photo.observation_id == obs.id, Photo.file_id == stored.id)
     )
@@ -261,10 +285,11 @@ def _store_file(digest: str, data: bytes, store: PhotoStore) -> StoredFile:
     try:
         processed = process_photo(data)
     except PhotoRejected as exc:
-        raise Invalid({"photo": exc.message}) from None
-    # The file goes to disk before the row commits: a failed commit leaves an unreferenced file
-    # (harmless, same name next time), never a row without its file.
+        raise Invalid({"photo": f"photo_{exc.reason}"}) from None
+    # The file goes to disk before the row commits (never a row without its file); if the unit
+    # rolls back, the file goes too unless another row names it by then.
     store.save(digest, processed.image, processed.thumbnail)
+    unit_of_work.after_rollback(purge_files, [digest], store)
     stored = StoredFile(
         sha256=digest,
         width=processed.width,
@@ -280,8 +305,8 @@ def _store_file(digest: str, data: bytes, store: PhotoStore) -> StoredFile:
 
 
 def purge_files(shas: list[str], store: PhotoStore) -> None:
-    """After the commit that dropped their rows: unlink files no row names again meanwhile
-    (someone may have sent the same picture since)."""
+    """After the unit that dropped (or failed to write) their rows: unlink the files no row
+    names (someone may have sent the same picture since)."""
     reused = set(
         db.session.scalars(sa.select(StoredFile.sha256).where(StoredFile.sha256.in_(shas)))
     )
@@ -313,15 +338,13 @@ def photo_owner_walk(photo_id: int) -> tuple[Photo, Participant, Walk] | None:
 # --- Deletion and erasure -----------------------------------------------------------------------
 
 
-def _delete_photos_where(condition) -> list[str]:
-    """Delete photos and then every stored file no photo uses any more; returns their hashes.
-
-    The caller unlinks those files once the transaction has committed.
-    """
+def _delete_photos_where(condition, store: PhotoStore) -> None:
+    """Delete photos and then every stored file no photo uses any more; their files are
+    unlinked once the unit of work has committed."""
     file_ids = set(db.session.scalars(sa.select(Photo.file_id).where(condition)))
     db.session.execute(sa.delete(Photo).where(condition))
     if not file_ids:
-        return []
+        return
     still_used = sa.select(Photo.id).where(Photo.file_id == StoredFile.id).exists()
     orphans = list(
         db.session.scalars(
@@ -329,37 +352,36 @@ def _delete_photos_where(condition) -> list[str]:
         )
     )
     db.session.execute(sa.delete(StoredFile).where(StoredFile.sha256.in_(orphans)))
-    return orphans
+    if orphans:
+        unit_of_work.after_commit(purge_files, orphans, store)
 
 
-def delete_observation(participant: Participant, obs_uuid: uuid.UUID) -> list[str]:
+def delete_observation(participant: Participant, obs_uuid: uuid.UUID, store: PhotoStore) -> None:
     obs = get_own_observation(participant, obs_uuid)
-    orphans = _delete_photos_where(Photo.observation_id == obs.id)
+    _delete_photos_where(Photo.observation_id == obs.id, store)
     db.session.execute(sa.delete(Observation).where(Observation.id == obs.id))
     db.session.expire_all()
-    return orphans
 
 
-def erase_participant(participant: Participant) -> list[str]:
+def erase_participant(participant: Participant, store: PhotoStore) -> None:
     """Erase everything of a participant: spots, photos, trace, profile. The token dies too."""
     own_spots = sa.select(Observation.id).where(Observation.participant_id == participant.id)
-    orphans = _delete_photos_where(Photo.observation_id.in_(own_spots))
+    _delete_photos_where(Photo.observation_id.in_(own_spots), store)
     db.session.execute(sa.delete(Observation).where(Observation.participant_id == participant.id))
     db.session.execute(sa.delete(TrackPoint).where(TrackPoint.participant_id == participant.id))
     db.session.execute(sa.delete(Participant).where(Participant.id == participant.id))
     db.session.expire_all()
-    return orphans
 
 
-def erase_by_code(typed_code: str) -> list[str]:
+def erase_by_code(typed_code: str, store: PhotoStore) -> None:
     code_hash = hash_secret(normalize_erasure_code(typed_code))
     participant = db.session.scalar(
         sa.select(Participant).where(Participant.erasure_code_hash == code_hash)
     )
     # Compare in constant time anyway: the lookup above is by hash, this is belt and braces.
     if participant is None or not hmac.compare_digest(participant.erasure_code_hash, code_hash):
-        raise NotFound({"erasure_code": "unknown erasure code"})
-    return erase_participant(participant)
+        raise NotFound({"erasure_code": "erasure_code_unknown"})
+    erase_participant(participant, store)
 
 
 # --- Route trace --------------------------------------------------------------------------------
@@ -368,7 +390,7 @@ def erase_by_code(typed_code: str) -> list[str]:
 def append_track(participant: Participant, points: list[dict[str, Any]]) -> int:
     """Append points to my route trace; points already stored (retries) are skipped."""
     if not participant.track_consent:
-        raise Forbidden({"track": "the route trace needs the participant's agreement"})
+        raise Forbidden({"track": "track_not_agreed"})
     times = {p["t"] for p in points}
     known = set(
         db.session.scalars(

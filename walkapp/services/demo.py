@@ -13,14 +13,14 @@ accuracy worse at night; a few places (underpass, car park, bus stop, the sports
 girls) gather the negative spots of several participants: the hotspots a planner should find.
 Everything random comes from `random.Random(seed)`, except secrets (join codes, tokens).
 
-It flushes and never commits: the caller commits, then deletes `orphan_files` from the store.
+It flushes and never commits: the command's unit of work commits, then unlinks the old
+demo's files.
 """
 
 from __future__ import annotations
 
 import math
 import random
-import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -30,8 +30,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from shapely.geometry import LineString, Point
 
+from ..config import CONSENT_VERSION
 from ..domain.geo import perimeter_geometry, point_in_perimeter
-from ..domain.join_codes import new_join_code
 from ..domain.light import CIVIL_DUSK_ELEVATION, light_condition, sun_elevation
 from ..domain.vocabularies import CRITERIA
 from ..extensions import db, utcnow
@@ -43,18 +43,16 @@ from ..models import (
     ProjectMember,
     Stop,
     StopNote,
-    StoredFile,
     User,
     Walk,
 )
-from . import capture
+from . import capture, events
 from .photo_store import PhotoStore
 
 DEMO_PROJECT_NAME = "Place du Canada — Valenciennes"
 DEMO_EMAIL = "urbaniste@demo.walkapp.fr"
 TIMEZONE = "Europe/Paris"
 PARIS = ZoneInfo(TIMEZONE)
-CONSENT_VERSION = "2026-11"
 DATA = resources.files("walkapp") / "demo_data"
 
 LonLat = tuple[float, float]
@@ -66,8 +64,6 @@ class DemoResult:
     email: str
     password: str
     join_code: str
-    # SHA-256 of stored photo files no longer referenced: the caller deletes them after commit.
-    orphan_files: list[str]
 
 
 # --- Places -------------------------------------------------------------------------------------
@@ -560,24 +556,17 @@ class Builder:
         return self.project.perimeter or {}
 
     def new_walk(self, title: str, kind: str, audience: str, **fields) -> Walk:
+        # By id (both are flushed): a walk joins the session only through its join code.
         walk = Walk(
-            project=self.project,
+            project_id=self.project.id,
             kind=kind,
             audience=audience,
             title=title,
-            join_code=_fresh_join_code(),
-            facilitator=self.user,
+            facilitator_id=self.user.id,
             **fields,
         )
-        db.session.add(walk)
+        events.add_with_join_code(walk)
         return walk
-
-
-def _fresh_join_code() -> str:
-    while True:
-        code = new_join_code()
-        if db.session.scalar(sa.select(Walk.id).where(Walk.join_code == code)) is None:
-            return code
 
 
 def _walk_from_spec(b: Builder, spec: WalkSpec, timeline: Timeline, status: str) -> Walk:
@@ -635,19 +624,10 @@ def _timelines(now: datetime) -> tuple[Timeline, Timeline, Timeline]:
 
 
 def _participant(walk: Walk, profile: Profile, consent_at: datetime) -> Participant:
-    gender, age_band, resident, mobility = profile
-    return Participant(
-        walk=walk,
-        token_hash=capture.hash_secret(secrets.token_urlsafe(32)),
-        erasure_code_hash=capture.hash_secret(secrets.token_urlsafe(32)),
-        consent_at=consent_at,
-        consent_version=CONSENT_VERSION,
-        gender=gender,
-        age_band=age_band,
-        resident=resident,
-        mobility=mobility,
-        created_at=consent_at,
-    )
+    answers = dict(zip(capture.PROFILE_FIELDS, profile, strict=True))
+    return capture.new_participant(
+        walk, consent_version=CONSENT_VERSION, consent_at=consent_at, profile=answers
+    ).participant
 
 
 @dataclass(frozen=True)
@@ -843,22 +823,18 @@ def _add_photos(b: Builder, store: PhotoStore, plans: list[WalkPlan]) -> None:
 # --- Removing the previous demo -----------------------------------------------------------------
 
 
-def _remove_previous() -> list[str]:
-    """Delete the demo project(s) with their participants' spots and photos.
-
-    Returns the SHA-256 of stored files no photo uses any more.
-    """
-    orphans: list[str] = []
+def _remove_previous(store: PhotoStore) -> None:
+    """Delete the demo project(s) with their participants' spots and photos (files no photo
+    uses any more are unlinked after the commit)."""
     projects = db.session.scalars(sa.select(Project).where(Project.name == DEMO_PROJECT_NAME)).all()
     for project in projects:
         participants = db.session.scalars(
             sa.select(Participant).join(Walk).where(Walk.project_id == project.id)
         ).all()
         for participant in participants:
-            orphans.extend(capture.erase_participant(participant))
+            capture.erase_participant(participant, store)
         db.session.delete(project)
     db.session.flush()
-    return orphans
 
 
 def _demo_user(password: str) -> User:
@@ -884,6 +860,7 @@ def _new_project(user: User) -> Project:
     )
     db.session.add(project)
     db.session.add(ProjectMember(user=user, project=project))
+    db.session.flush()
     return project
 
 
@@ -907,11 +884,15 @@ def _plans(b: Builder) -> list[WalkPlan]:
 # --- Entry point --------------------------------------------------------------------------------
 
 
+def has_projects() -> bool:
+    return db.session.scalar(sa.select(Project.id).limit(1)) is not None
+
+
 def load_demo(
     store: PhotoStore, password: str, *, now: datetime | None = None, seed: int = 2026
 ) -> DemoResult:
     """(Re)load the demo project; flushes, never commits. See the module docstring."""
-    orphans = _remove_previous()
+    _remove_previous(store)
     user = _demo_user(password)
     b = Builder(random.Random(seed), now or utcnow(), user, _new_project(user))
     plans = _plans(b)
@@ -922,14 +903,4 @@ def load_demo(
     db.session.add_all(obs for obs, _who, _walk in b.spots)
     db.session.flush()
     _add_photos(b, store, plans)
-    return DemoResult(DEMO_EMAIL, password, plans[-1].walk.join_code, _still_orphaned(orphans))
-
-
-def _still_orphaned(orphans: list[str]) -> list[str]:
-    """Files freed by the deletion that the new demo did not store again."""
-    if not orphans:
-        return []
-    stored_again = set(
-        db.session.scalars(sa.select(StoredFile.sha256).where(StoredFile.sha256.in_(orphans)))
-    )
-    return sorted(set(orphans) - stored_again)
+    return DemoResult(DEMO_EMAIL, password, plans[-1].walk.join_code)

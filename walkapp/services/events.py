@@ -1,4 +1,5 @@
-"""Events of a project: schedule, edit, delete, open and close them (they flush; views commit).
+"""Events of a project: schedule, edit, delete, open and close them (they flush; the
+request's unit of work commits).
 
 An event is a `Walk` row whatever its kind (exploratory walk, post-works survey, consultation
 meeting). Its life is planned -> open -> closed, each step once: a closed walk still takes the
@@ -8,8 +9,7 @@ closing never loses data, and it is never reopened (indicators count it as held)
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from ..domain.geo import point_in_perimeter
 from ..domain.join_codes import new_join_code
 from ..domain.permissions import FACILITATE, can
+from ..domain.rules import valid_position
 from ..domain.vocabularies import AUDIENCES, EVENT_KINDS
 from ..extensions import db, utcnow
 from ..models import Participant, Project, ProjectMember, Stop, User, Walk
@@ -75,7 +76,7 @@ def local_to_utc(naive: datetime, tz_name: str) -> datetime:
     tz = ZoneInfo(tz_name)
     aware = naive.replace(tzinfo=tz, fold=0)
     if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive.replace(tzinfo=None):
-        raise Invalid({"time": "this time does not exist here: the clocks change that night"})
+        raise Invalid({"time": "time_skipped"})
     return aware.astimezone(UTC)
 
 
@@ -85,11 +86,6 @@ def utc_to_local(value: datetime, tz_name: str) -> datetime:
 
 
 # --- Checks ------------------------------------------------------------------------------------
-
-
-def valid_position(lat: float, lon: float) -> bool:
-    """WGS84 degrees: finite, latitude -90..90, longitude -180..180."""
-    return math.isfinite(lat) and math.isfinite(lon) and -90.0 <= lat <= 90.0 and -180 <= lon <= 180
 
 
 def facilitator_choices(project: Project) -> list[User]:
@@ -106,24 +102,22 @@ def facilitator_choices(project: Project) -> list[User]:
 def _check(project: Project, data: EventData) -> None:
     errors: dict[str, str] = {}
     if data.kind not in EVENT_KINDS:
-        errors["kind"] = "unknown kind of event"
+        errors["kind"] = "unknown"
     if data.audience not in AUDIENCES:
-        errors["audience"] = "unknown audience"
+        errors["audience"] = "unknown"
     if not data.title.strip():
-        errors["title"] = "a title is required"
+        errors["title"] = "required"
     if data.ends_at <= data.starts_at:
-        errors["ends_at"] = "the end must come after the start"
+        errors["ends_at"] = "ends_before_start"
     if data.facilitator_id is not None and data.facilitator_id not in {
         u.id for u in facilitator_choices(project)
     }:
-        errors["facilitator_id"] = "the facilitator must be a member of the project"
+        errors["facilitator_id"] = "facilitator_not_member"
     for number, stop in enumerate(data.stops, start=1):
         if not valid_position(stop.lat, stop.lon):
-            errors[f"stops.{number}"] = (
-                "not a WGS84 position (latitude -90..90, longitude -180..180)"
-            )
+            errors[f"stops.{number}"] = "position_invalid"
         elif not stop.name.strip():
-            errors[f"stops.{number}"] = "a stop needs a name"
+            errors[f"stops.{number}"] = "stop_name_required"
     if errors:
         raise Invalid(errors)
 
@@ -157,6 +151,20 @@ _FIELDS = (
 )
 
 
+def add_with_join_code(walk: Walk, new_code: Callable[[], str] = new_join_code) -> None:
+    """Add a new walk to the session with a join code no other walk has (the unique index
+    decides, so two planners scheduling at once never share one)."""
+    for _ in range(JOIN_CODE_TRIES):
+        walk.join_code = new_code()
+        try:
+            with db.session.begin_nested():
+                db.session.add(walk)
+        except IntegrityError:
+            continue  # the savepoint rolled back; the walk is transient again
+        return
+    raise Conflict({"join_code": "join_code_exhausted"})
+
+
 def _audit_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
@@ -171,16 +179,7 @@ def create_event(
     """Schedule an event with a fresh join code (drawn again if it is already taken)."""
     _check(project, data)
     walk = Walk(project_id=project.id, status="planned", **_values(data))
-    for _ in range(JOIN_CODE_TRIES):
-        walk.join_code = new_code()
-        try:
-            with db.session.begin_nested():
-                db.session.add(walk)
-        except IntegrityError:
-            continue  # the savepoint rolled back; the walk is transient again
-        break
-    else:
-        raise Conflict({"join_code": "could not draw a free join code; try again"})
+    add_with_join_code(walk, new_code)
     _set_stops(walk, data.stops)
     db.session.flush()
     audit.record(
@@ -237,7 +236,7 @@ def update_event(walk: Walk, data: EventData, *, user_id: int | None) -> dict[st
     changes: dict[str, Any] = {}
     for key, value in _values(data).items():
         if getattr(walk, key) != value:
-            changes[key] = {"from": _audit_value(getattr(walk, key)), "to": _audit_value(value)}
+            changes[key] = [_audit_value(getattr(walk, key)), _audit_value(value)]
             setattr(walk, key, value)
     if _set_stops(walk, data.stops):
         changes["stops"] = len(data.stops)
@@ -258,7 +257,7 @@ def participant_count(walk: Walk) -> int:
 def delete_event(walk: Walk, *, user_id: int | None) -> None:
     """Delete an event that nobody has joined yet (afterwards its data is evidence: keep it)."""
     if participant_count(walk):
-        raise Conflict({"walk": "people have joined this event: it cannot be deleted"})
+        raise Conflict({"walk": "event_has_participants"})
     audit.record(
         "delete",
         "walk",
@@ -273,9 +272,7 @@ def delete_event(walk: Walk, *, user_id: int | None) -> None:
 
 def open_event(walk: Walk, *, user_id: int | None) -> None:
     if walk.status != "planned":
-        raise Conflict(
-            {"status": f"only a planned event can be opened (this one is {walk.status})"}
-        )
+        raise Conflict({"status": "event_not_planned"})
     walk.status, walk.opened_at = "open", utcnow()
     audit.record("open", "walk", walk.id, user_id=user_id, project_id=walk.project_id)
     db.session.flush()
@@ -284,15 +281,7 @@ def open_event(walk: Walk, *, user_id: int | None) -> None:
 def close_event(walk: Walk, *, user_id: int | None) -> None:
     """Close an open event. Phones that sync late still deliver spots recorded before now."""
     if walk.status != "open":
-        raise Conflict({"status": f"only an open event can be closed (this one is {walk.status})"})
+        raise Conflict({"status": "event_not_open"})
     walk.status, walk.closed_at = "closed", utcnow()
     audit.record("close", "walk", walk.id, user_id=user_id, project_id=walk.project_id)
     db.session.flush()
-
-
-def event_summary(walk: Walk) -> Mapping[str, int]:
-    """Head counts shown on the event page."""
-    return {
-        "participants": participant_count(walk),
-        "attendance": sum(a.count for a in walk.attendance),
-    }

@@ -1,7 +1,7 @@
 """What a facilitator does during a walk: count attendance, note remarks at stops, enter spots
 for people without a smartphone (or from a paper grid), and watch spots arrive.
 
-They flush; the view commits (with the audit entries, in the same transaction).
+They flush; the request's unit of work commits (with the audit entries, in the same transaction).
 
 Attendance is set as absolute counts per cell (gender x age band), each with the time the
 facilitator's phone changed it (`edited_at`). A cell changes only if its edit is newer than the
@@ -13,24 +13,23 @@ recorded anyway: the audit log (one entry per changed cell, `details.edited_at`)
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from ..domain.rules import COMMENT_MAX_LENGTH, too_far_ahead, valid_feeling, valid_position
 from ..domain.vocabularies import AGE_BANDS, CATEGORIES, GENDERS, MOBILITY, RESIDENT
 from ..extensions import db, utcnow
 from ..models import Attendance, AuditEvent, Observation, Participant, Stop, StopNote, Walk
 from . import audit
-from .capture import MAX_FUTURE, apply_fields, hash_secret
-from .errors import Conflict, Invalid
+from .capture import apply_fields, new_participant
+from .errors import Conflict, Invalid, Problem
 
 NOTE_MAX_LENGTH = 4000
-COMMENT_MAX_LENGTH = 2000
 ORAL_CONSENT_PREFIX = "oral-"
 
 # --- Attendance --------------------------------------------------------------------------------
@@ -74,11 +73,11 @@ def _last_edit(walk: Walk, key: str) -> datetime | None:
 
 def _check_cell(edit: CellEdit) -> None:
     if edit.gender not in GENDERS or edit.age_band not in AGE_BANDS:
-        raise Invalid({"cells": f"unknown cell {edit.gender} x {edit.age_band}"})
+        raise Invalid({"cells": "unknown"})
     if edit.count < 0:
-        raise Invalid({"cells": "a count cannot be negative"})
-    if edit.edited_at > utcnow() + MAX_FUTURE:
-        raise Invalid({"cells": "edited more than a day in the future: check the phone's clock"})
+        raise Invalid({"cells": "count_negative"})
+    if too_far_ahead(edit.edited_at, utcnow()):
+        raise Invalid({"cells": "in_future"})
 
 
 def set_attendance(
@@ -112,8 +111,7 @@ def set_attendance(
             user_id=user_id,
             project_id=walk.project_id,
             details={
-                "from": before,
-                "to": edit.count,
+                "count": [before, edit.count],  # [before, after], as every edit
                 "edited_at": edit.edited_at.astimezone(UTC).isoformat(),
             },
         )
@@ -139,7 +137,7 @@ def _stop_of(walk: Walk, stop_id: int | None) -> Stop | None:
         return None
     stop = db.session.get(Stop, stop_id)
     if stop is None or stop.walk_id != walk.id:
-        raise Invalid({"stop_id": "no such stop on this walk"})
+        raise Invalid({"stop_id": "stop_unknown"})
     return stop
 
 
@@ -153,9 +151,9 @@ def add_stop_note(
     """
     text = (text or "").strip()
     if not text:
-        raise Invalid({"text": "write the group's remark"})
+        raise Invalid({"text": "note_required"})
     if len(text) > NOTE_MAX_LENGTH or "\x00" in text:
-        raise Invalid({"text": f"at most {NOTE_MAX_LENGTH} characters"})
+        raise Invalid({"text": Problem("too_long", max=NOTE_MAX_LENGTH)})
     stop = _stop_of(walk, stop_id)
     existing = db.session.scalar(
         sa.select(StopNote).where(
@@ -223,28 +221,28 @@ def _check_profile(profile: ProxyProfile) -> None:
     ):
         value = getattr(profile, name)
         if value is not None and value not in vocab:
-            raise Invalid({name: "unknown answer"})
+            raise Invalid({name: "unknown"})
 
 
 def _spot_fields(walk: Walk, spot: ProxySpot, row: int) -> dict:
     where = f"spots.{row}"
     if spot.category not in CATEGORIES:
-        raise Invalid({where: "unknown category"})
-    if not 1 <= spot.feeling <= 5:
-        raise Invalid({where: "the feeling goes from 1 to 5"})
-    if spot.recorded_at.tzinfo is None or spot.recorded_at > utcnow() + MAX_FUTURE:
-        raise Invalid({where: "the time is more than a day in the future"})
+        raise Invalid({where: "unknown"})
+    if not valid_feeling(spot.feeling):
+        raise Invalid({where: "feeling_range"})
+    if spot.recorded_at.tzinfo is None or too_far_ahead(spot.recorded_at, utcnow()):
+        raise Invalid({where: "in_future"})
     stop = _stop_of(walk, spot.stop_id)
     lat, lon = spot.lat, spot.lon
     if lat is None or lon is None:
         if stop is None:
-            raise Invalid({where: "give a position or choose a stop"})
+            raise Invalid({where: "position_or_stop"})
         lat, lon = stop.lat, stop.lon
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise Invalid({where: "not a WGS84 position"})
+    if not valid_position(lat, lon):
+        raise Invalid({where: "position_invalid"})
     comment = (spot.comment or "").strip() or None
     if comment and len(comment) > COMMENT_MAX_LENGTH:
-        raise Invalid({where: f"the comment has at most {COMMENT_MAX_LENGTH} characters"})
+        raise Invalid({where: Problem("too_long", max=COMMENT_MAX_LENGTH)})
     return {
         "lat": lat,
         "lon": lon,
@@ -273,27 +271,21 @@ def enter_for_participant(
     shown (the planner deletes on request).
     """
     if walk.status == "planned":
-        raise Conflict({"walk": "open the walk before entering spots"})
+        raise Conflict({"walk": "walk_not_open"})
     if not spots:
-        raise Invalid({"spots": "enter at least one spot"})
+        raise Invalid({"spots": "spots_required"})
     _check_profile(profile)
     fields = [_spot_fields(walk, spot, row) for row, spot in enumerate(spots, start=1)]
     ids = [spot.id for spot in spots]
     if db.session.scalar(sa.select(Observation.id).where(Observation.uuid.in_(ids)).limit(1)):
-        raise Conflict({"form": "these spots were already saved"})
-    participant = Participant(
-        walk_id=walk.id,
-        token_hash=hash_secret(secrets.token_urlsafe(32)),
-        erasure_code_hash=hash_secret(secrets.token_urlsafe(32)),
-        consent_at=utcnow(),
+        raise Conflict({"form": "already_saved"})
+    # Its token and erasure code are never shown: nobody can sign in as this participant.
+    participant = new_participant(
+        walk,
         consent_version=f"{ORAL_CONSENT_PREFIX}{consent_version}"[:20],
         entered_by_id=user_id,
-        gender=profile.gender,
-        age_band=profile.age_band,
-        resident=profile.resident,
-        mobility=profile.mobility,
-    )
-    db.session.add(participant)
+        profile=asdict(profile),
+    ).participant
     db.session.flush()
     for spot_id, values in zip(ids, fields, strict=True):
         obs = Observation(

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from ..extensions import db, utcnow
 from ..models import Observation, Walk
 from . import audit
-from .errors import Conflict, Invalid, NotFound
+from .errors import Conflict, Invalid, NotFound, Problem
 
 REASON_MAX_LENGTH = 500
 
@@ -25,22 +25,22 @@ def project_observation(project_id: int, observation_id: int) -> Observation:
         .where(Observation.id == observation_id, Walk.project_id == project_id)
     )
     if obs is None:
-        raise NotFound({"observation": "unknown spot"})
+        raise NotFound({"observation": "spot_unknown"})
     return obs
 
 
 def clean_reason(reason: str | None) -> str:
     reason = " ".join((reason or "").split())
     if not reason:
-        raise Invalid({"reason": "required"})
+        raise Invalid({"reason": Problem("reason_required", max=REASON_MAX_LENGTH)})
     if len(reason) > REASON_MAX_LENGTH:
-        raise Invalid({"reason": f"at most {REASON_MAX_LENGTH} characters"})
+        raise Invalid({"reason": Problem("reason_required", max=REASON_MAX_LENGTH)})
     return reason
 
 
 def hide(obs: Observation, reason: str | None, *, user_id: int, project_id: int) -> None:
     if obs.hidden_at is not None:
-        raise Conflict({"observation": "already hidden"})
+        raise Conflict({"observation": "already_hidden"})
     obs.hidden_reason = clean_reason(reason)
     obs.hidden_at = utcnow()
     obs.hidden_by_id = user_id
@@ -57,7 +57,7 @@ def hide(obs: Observation, reason: str | None, *, user_id: int, project_id: int)
 
 def unhide(obs: Observation, *, user_id: int, project_id: int) -> None:
     if obs.hidden_at is None:
-        raise Conflict({"observation": "not hidden"})
+        raise Conflict({"observation": "not_hidden"})
     details = {
         "uuid": str(obs.uuid),
         "hidden_at": obs.hidden_at.isoformat(),

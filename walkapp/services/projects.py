@@ -72,7 +72,7 @@ def _check(data: ProjectData) -> None:
     if not data.name.strip():
         errors["name"] = "required"
     if data.insee_code is not None and not is_insee_code(data.insee_code):
-        errors["insee_code"] = "invalid"
+        errors["insee_code"] = "insee_code_invalid"
     if data.phase not in PROJECT_PHASES:
         errors["phase"] = "unknown"
     if not is_timezone(data.timezone):

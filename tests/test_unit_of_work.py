@@ -1,0 +1,170 @@
+"""One unit of work per request and per command: commit once at the boundary, or roll back all.
+
+A use case that flushes rows and writes a photo file, then is refused, must leave no row and no
+file behind — whether the refusal reaches the error handler, is caught by the view (which then
+redirects), or is any other exception. On SQLite and PostgreSQL (the `app` fixture).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+import sqlalchemy as sa
+from commit_guard import PACKAGE_DIR, CommitGuard
+from conftest import DATA, auth
+
+from walkapp import unit_of_work
+from walkapp.error_messages import MESSAGES
+from walkapp.extensions import db
+from walkapp.models import AuditEvent, Observation, Participant, Photo, StoredFile
+from walkapp.services import audit, capture
+from walkapp.services.errors import Conflict, ServiceError
+from walkapp.services.photo_store import PhotoStore
+
+pytestmark = pytest.mark.db
+
+TABLES = (Observation, Photo, StoredFile, AuditEvent)
+
+
+def row_counts() -> dict[str, int]:
+    db.session.rollback()
+    return {
+        t.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(t))
+        for t in TABLES
+    }
+
+
+def photo_files(app) -> list[Path]:
+    root = Path(app.config["PHOTO_DIR"])
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+@pytest.fixture
+def spot(app, client, make_walk, join):
+    """A participant's spot (committed through the API) and its token."""
+    walk = make_walk()
+    token, _code, _ = join(walk)
+    body = {
+        "id": "6f1c1d2e-6b0e-4f7e-9a55-0d1f3c2b1a00",
+        "lat": 50.356,
+        "lon": 3.5185,
+        "recorded_at": "2026-11-20T21:00:00+01:00",
+        "category": "lighting",
+        "feeling": 2,
+    }
+    assert client.post("/api/v1/observations", json=body, headers=auth(token)).status_code == 201
+    return token
+
+
+def store_photo_then(app, fail) -> None:
+    """A use case's work on the spot of the `spot` fixture: a photo stored (rows flushed, file
+    written), an audit entry, then `fail`."""
+    participant = db.session.scalars(sa.select(Participant)).one()
+    obs = capture.list_observations(participant)[0]
+    store = PhotoStore(app.config["PHOTO_DIR"])
+    capture.add_photo(participant, obs.uuid, (DATA / "day-path.jpg").read_bytes(), store)
+    audit.record("edit", "observation", obs.id, user_id=None)
+    db.session.flush()
+    assert photo_files(app), "the file is written before the unit ends"
+    fail()
+
+
+def _refuse():
+    raise Conflict({"walk": "walk_closed"})
+
+
+def _crash():
+    raise RuntimeError("disk on fire")
+
+
+@pytest.fixture
+def failing_routes(app):
+    """Routes registered before any request (Flask refuses them later)."""
+
+    def uncaught():
+        store_photo_then(app, _refuse)
+
+    def caught():
+        try:
+            store_photo_then(app, _refuse)
+        except ServiceError:
+            return "refused, shown as a message", 302, {"Location": "/"}
+
+    def crashed():
+        store_photo_then(app, _crash)
+
+    def succeeded():
+        store_photo_then(app, lambda: None)
+        return "stored"
+
+    for name, view in (
+        ("uncaught", uncaught),
+        ("caught", caught),
+        ("crashed", crashed),
+        ("succeeded", succeeded),
+    ):
+        app.add_url_rule(f"/test-unit/{name}", name, view, methods=["POST"])
+    return app
+
+
+@pytest.mark.parametrize(
+    "route, status",
+    [("uncaught", 409), ("caught", 302), ("crashed", 500)],
+)
+def test_a_failed_unit_leaves_no_row_and_no_file(app, client, failing_routes, spot, route, status):
+    before = row_counts()
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # the crash answers 500, as in production
+    assert client.post(f"/test-unit/{route}").status_code == status
+    assert row_counts() == before
+    assert photo_files(app) == []
+
+
+def test_a_successful_unit_commits_rows_and_keeps_the_file(app, client, failing_routes, spot):
+    before = row_counts()
+    assert client.post("/test-unit/succeeded").status_code == 200
+    after = row_counts()
+    assert after["photo"] == before["photo"] + 1
+    assert after["stored_file"] == before["stored_file"] + 1
+    assert after["audit_event"] == before["audit_event"] + 1
+    assert len(photo_files(app)) == 2  # the photo and its thumbnail
+
+
+def test_a_command_unit_rolls_back_on_refusal(app, spot):
+    from walkapp.cli import command_unit
+
+    before = row_counts()
+    with pytest.raises(click.ClickException) as refused, command_unit():
+        store_photo_then(app, _refuse)
+    assert refused.value.message == str(MESSAGES["walk_closed"])
+    assert row_counts() == before
+    assert photo_files(app) == []
+
+
+def test_erasure_unlinks_files_only_after_its_commit(app, client, spot):
+    photo = client.post(
+        "/api/v1/observations/6f1c1d2e-6b0e-4f7e-9a55-0d1f3c2b1a00/photos",
+        data={"photo": ((DATA / "day-path.jpg").open("rb"), "p.jpg")},
+        headers=auth(spot),
+    )
+    assert photo.status_code == 201
+    assert len(photo_files(app)) == 2
+    assert client.delete("/api/v1/me", headers=auth(spot)).status_code == 204
+    assert photo_files(app) == []
+    assert row_counts()["stored_file"] == 0
+
+
+def test_the_commit_guard_catches_a_commit_from_walkapp_code(app):
+    """The suite-wide guard can fail: a commit compiled as if written in walkapp/ is caught,
+    one made by the boundary is not."""
+    guard = CommitGuard()
+    guard.install()
+    try:
+        code = compile("db.session.commit()", str(PACKAGE_DIR / "services" / "sneaky.py"), "exec")
+        exec(code, {"db": db})
+        with unit_of_work.unit():
+            pass
+    finally:
+        guard.uninstall()
+    assert guard.violations == ["walkapp/services/sneaky.py"]
