@@ -4,7 +4,9 @@
 
 Each JSON file maps English msgids to their French text (how several people translate in
 parallel without editing the same .po file); entries already translated are kept unless the
-JSON gives a new text. Prints what is still untranslated and exits 1 if anything is.
+JSON gives a new text; a vocabulary label's key is its vocabulary's name and its msgid joined
+by "\u0004" (gettext's context separator), e.g. "category\u0004Lighting". Prints what is still
+untranslated and exits 1 if anything is.
 """
 
 from __future__ import annotations
@@ -23,15 +25,9 @@ PO = TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.po"
 PYBABEL = [sys.executable, "-m", "babel.messages.frontend"]
 
 
-def _sort(path: Path) -> None:
-    """Sorted by msgid, so a change to the catalogue shows as a small diff."""
-    with path.open("rb") as f:
-        catalog = read_po(f)
-    with path.open("wb") as f:
-        write_po(f, catalog, width=100, sort_output=True)
-
-
-def main(json_files: list[str]) -> int:
+def extract(pot: Path) -> None:
+    """Every msgid of the code and templates, and every vocabulary label and hint (with its
+    vocabulary's name as context), into the template `pot`, sorted."""
     subprocess.run(
         [
             *PYBABEL,
@@ -43,13 +39,38 @@ def main(json_files: list[str]) -> int:
             "-k",
             "lazy_gettext",
             "--no-location",
+            "--omit-header",
             "-o",
-            str(POT),
+            str(pot),
             ".",
         ],
         cwd=ROOT,
         check=True,
+        capture_output=True,
     )
+    sys.path.insert(0, str(ROOT))
+    from walkapp.domain.vocabularies import ALL
+
+    with pot.open("rb") as f:
+        catalog = read_po(f)
+    for vocab in ALL:
+        for term in vocab:
+            for text in (term.label, term.hint):
+                if text:
+                    catalog.add(text, context=vocab.name)
+    with pot.open("wb") as f:
+        write_po(f, catalog, width=100, sort_output=True, omit_header=True)
+
+
+def _key(message) -> str:
+    """A message's key in the JSON files: its msgid, or "context\u0004msgid" (gettext's own
+    separator) for a vocabulary label."""
+    msgid = message.id if isinstance(message.id, str) else message.id[0]
+    return f"{message.context}\x04{msgid}" if message.context else msgid
+
+
+def main(json_files: list[str]) -> int:
+    extract(POT)
     subprocess.run(
         [
             *PYBABEL,
@@ -65,7 +86,6 @@ def main(json_files: list[str]) -> int:
         cwd=ROOT,
         check=True,
     )
-    _sort(POT)
     given: dict[str, str] = {}
     for name in json_files:
         given.update(json.loads(Path(name).read_text(encoding="utf-8")))
@@ -75,7 +95,7 @@ def main(json_files: list[str]) -> int:
     for message in catalog:
         if not message.id:
             continue
-        key = message.id if isinstance(message.id, str) else message.id[0]
+        key = _key(message)
         if key in given:
             message.string = given[key] if isinstance(message.id, str) else (given[key],)
         if not message.string or (isinstance(message.string, tuple) and not all(message.string)):

@@ -60,22 +60,29 @@
 
   // --- Language -------------------------------------------------------------------------------
 
+  // The catalogs' languages, the default first (the server's order).
+  const languages = Object.keys(data.strings);
+
   function pickLanguage() {
     const chosen = local("walkapp.lang");
-    if (chosen === "fr" || chosen === "en") return chosen;
-    const cookie = document.cookie.match(/(?:^|; )lang=(fr|en)/);
-    if (cookie) return cookie[1];
+    if (languages.includes(chosen)) return chosen;
+    const cookie = document.cookie.match(/(?:^|; )lang=([a-z]{2,3})/);
+    if (cookie && languages.includes(cookie[1])) return cookie[1];
     for (const tag of navigator.languages || [navigator.language || ""]) {
       const code = String(tag).slice(0, 2).toLowerCase();
-      if (code === "fr" || code === "en") return code;
+      if (languages.includes(code)) return code;
     }
-    return data.lang || "fr";
+    return data.lang || languages[0];
   }
 
+  // gettext's placeholders, as in every catalog: "%(n)s spots waiting to be sent".
   function t(key, args) {
-    let text = (data.strings[lang] && data.strings[lang][key]) || data.strings.fr[key] || key;
-    for (const [name, value] of Object.entries(args || {})) text = text.split(`{${name}}`).join(String(value));
-    return text;
+    const text = (data.strings[lang] && data.strings[lang][key]) || data.strings[languages[0]][key] || key;
+    return text.replace(/%\((\w+)\)s/g, (whole, name) => (args && name in args ? String(args[name]) : whole));
+  }
+
+  function nextLanguage() {
+    return languages[(languages.indexOf(lang) + 1) % languages.length];
   }
 
   // Show a sentence and remember its key, so that a language switch shows it again translated.
@@ -121,18 +128,18 @@
         if (found && found.hint) el.textContent = found.hint[lang];
       }
     }
-    const other = lang === "fr" ? "en" : "fr";
+    const other = nextLanguage();
     const toggle = $("lang-toggle");
     toggle.lang = other;
     toggle.dataset.lang = other;
-    toggle.textContent = other === "en" ? "English" : "Français";
+    toggle.textContent = data.language_names[other] || other;
     renderStops();
     renderSpots();
     renderSync();
   }
 
   function switchLanguage() {
-    lang = lang === "fr" ? "en" : "fr";
+    lang = nextLanguage();
     local("walkapp.lang", lang);
     document.cookie = `lang=${lang}; path=/; max-age=31536000; samesite=lax`;
     applyLanguage();

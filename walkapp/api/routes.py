@@ -10,8 +10,8 @@ from datetime import timedelta, timezone
 
 from flask import abort, current_app, g, jsonify, request, send_file, url_for
 
-from ..domain.vocabularies import taxonomy
 from ..exporters import geojson
+from ..i18n import taxonomy
 from ..models import Observation, Photo, Walk
 from ..services import capture
 from ..services.errors import Invalid, NotFound, TooManyAttempts

@@ -1,8 +1,10 @@
-"""Every vocabulary of walkapp, the one source of truth.
+"""Every vocabulary of walkapp, the one source of its codes and their order.
 
-Codes are fixed (they are stored in the database and sent by clients); labels are French and
-English. The API (`GET /api/v1/taxonomy`), the validators, the UI and the exports all read this
-module.
+Codes are fixed (they are stored in the database and sent by clients). Labels and hints are the
+English msgids of the gettext catalogs, with the vocabulary's name as their context (so that
+"Visibility" can be a category and a criterion with two French words): `walkapp.i18n` shows them
+in a language, scripts/translations.py puts them in the catalogs. The API
+(`GET /api/v1/taxonomy`), the validators, the UI and the exports all read this module.
 """
 
 from __future__ import annotations
@@ -13,19 +15,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Term:
     code: str
-    fr: str
-    en: str
-    hint_fr: str = ""
-    hint_en: str = ""
-
-    def label(self, lang: str) -> str:
-        return self.fr if lang == "fr" else self.en
-
-    def as_dict(self) -> dict[str, object]:
-        data: dict[str, object] = {"code": self.code, "label": {"fr": self.fr, "en": self.en}}
-        if self.hint_fr or self.hint_en:
-            data["hint"] = {"fr": self.hint_fr, "en": self.hint_en}
-        return data
+    label: str  # msgid (English), in the context of its vocabulary's name
+    hint: str = ""  # msgid too; empty: no hint
 
 
 @dataclass(frozen=True)
@@ -49,64 +40,23 @@ class Vocabulary:
                 return term
         raise KeyError(code)
 
-    def label(self, code: str, lang: str = "fr") -> str:
-        return self.get(code).label(lang)
-
 
 # Grounded in the principles of the French/Québec exploratory walk and the Paris themes.
 CATEGORIES = Vocabulary(
     "category",
     (
-        Term(
-            "lighting", "Éclairage", "Lighting", "Trop sombre, lampe cassée", "Too dark, lamp out"
-        ),
-        Term(
-            "visibility",
-            "Visibilité",
-            "Visibility",
-            "Recoins, vue bouchée, cachettes",
-            "Hidden corners, blocked views",
-        ),
-        Term("people_around", "Présence", "People around", "Désert ou animé", "Deserted or lively"),
-        Term(
-            "help_within_reach",
-            "Trouver de l'aide",
-            "Help within reach",
-            "Commerces ouverts, réseau, quelqu'un à appeler",
-            "Open shops, phone signal, someone to call",
-        ),
-        Term("signage", "Se repérer", "Signage", "Panneaux, plans, noms de rues", "Signs, maps"),
-        Term(
-            "maintenance",
-            "Propreté, accueil",
-            "Cleanliness, welcome",
-            "Déchets, tags, lieu négligé",
-            "Litter, graffiti, neglect",
-        ),
-        Term(
-            "footpath_access",
-            "Trottoir, accès",
-            "Footpath, access",
-            "Poussette, fauteuil, obstacles",
-            "Pushchair, wheelchair, obstacles",
-        ),
-        Term("seating", "Bancs, assises", "Seating"),
-        Term("toilets", "Toilettes", "Toilets"),
-        Term("transport_stop", "Arrêt de transport", "Transport stop"),
-        Term(
-            "harassment",
-            "Harcèlement",
-            "Harassment",
-            "Remarques, gestes, suivie, agression",
-            "Comments, gestures, followed, assault",
-        ),
-        Term(
-            "good_place",
-            "Lieu agréable",
-            "Good place",
-            "Ce qui marche, à garder",
-            "What works and must be kept",
-        ),
+        Term("lighting", "Lighting", "Too dark, lamp out"),
+        Term("visibility", "Visibility", "Hidden corners, blocked views"),
+        Term("people_around", "People around", "Deserted or lively"),
+        Term("help_within_reach", "Help within reach", "Open shops, phone signal, someone to call"),
+        Term("signage", "Signage", "Signs, maps"),
+        Term("maintenance", "Cleanliness, welcome", "Litter, graffiti, neglect"),
+        Term("footpath_access", "Footpath, access", "Pushchair, wheelchair, obstacles"),
+        Term("seating", "Seating"),
+        Term("toilets", "Toilets"),
+        Term("transport_stop", "Transport stop"),
+        Term("harassment", "Harassment", "Comments, gestures, followed, assault"),
+        Term("good_place", "Good place", "What works and must be kept"),
     ),
 )
 
@@ -114,25 +64,15 @@ CATEGORIES = Vocabulary(
 CRITERIA = Vocabulary(
     "criterion",
     (
-        Term("lighting", "Éclairage", "Lighting"),
-        Term("openness", "Ouverture", "Openness", "Voir loin, pouvoir partir", "See far, get away"),
-        Term(
-            "visibility",
-            "Être vue",
-            "Visibility",
-            "Fenêtres, commerces qui donnent sur la rue",
-            "Windows and shops facing the street",
-        ),
-        Term("people", "Présence de monde", "People"),
-        Term("security", "Sécurité", "Security", "Police, gardiens, vigiles", "Police, guards"),
-        Term("walk_path", "Cheminement piéton", "Walk path"),
-        Term("public_transport", "Transports en commun", "Public transport"),
-        Term(
-            "gender_usage",
-            "Présence de femmes et d'enfants",
-            "Women and children present",
-        ),
-        Term("perceived_safety", "Sentiment de sécurité", "Feeling of safety"),
+        Term("lighting", "Lighting"),
+        Term("openness", "Openness", "See far, get away"),
+        Term("visibility", "Visibility", "Windows and shops facing the street"),
+        Term("people", "People"),
+        Term("security", "Security", "Police, guards"),
+        Term("walk_path", "Walk path"),
+        Term("public_transport", "Public transport"),
+        Term("gender_usage", "Women and children present"),
+        Term("perceived_safety", "Feeling of safety"),
     ),
 )
 CRITERION_MIN, CRITERION_MAX = 0, 3
@@ -140,11 +80,11 @@ CRITERION_MIN, CRITERION_MAX = 0, 3
 FEELINGS = Vocabulary(
     "feeling",
     (
-        Term("1", "Très mal à l'aise", "Very unsafe"),
-        Term("2", "Mal à l'aise", "Unsafe"),
-        Term("3", "Bof", "So-so"),
-        Term("4", "Plutôt bien", "Fairly comfortable"),
-        Term("5", "En sécurité, bien", "Safe and comfortable"),
+        Term("1", "Very unsafe"),
+        Term("2", "Unsafe"),
+        Term("3", "So-so"),
+        Term("4", "Fairly comfortable"),
+        Term("5", "Safe and comfortable"),
     ),
 )
 FEELING_MIN, FEELING_MAX = 1, 5
@@ -152,31 +92,31 @@ FEELING_MIN, FEELING_MAX = 1, 5
 LIGHT_CONDITIONS = Vocabulary(
     "light_condition",
     (
-        Term("day", "Jour", "Day"),
-        Term("twilight", "Crépuscule", "Twilight"),
-        Term("night", "Nuit", "Night"),
+        Term("day", "Day"),
+        Term("twilight", "Twilight"),
+        Term("night", "Night"),
     ),
 )
 
 GENDERS = Vocabulary(
     "gender",
     (
-        Term("woman", "Femme", "Woman"),
-        Term("man", "Homme", "Man"),
-        Term("non_binary", "Non binaire", "Non-binary"),
-        Term("undisclosed", "Je préfère ne pas répondre", "Prefer not to say"),
+        Term("woman", "Woman"),
+        Term("man", "Man"),
+        Term("non_binary", "Non-binary"),
+        Term("undisclosed", "Prefer not to say"),
     ),
 )
 
 AGE_BANDS = Vocabulary(
     "age_band",
     (
-        Term("under_15", "Moins de 15 ans", "Under 15"),
-        Term("15_17", "15 à 17 ans", "15 to 17"),
-        Term("18_24", "18 à 24 ans", "18 to 24"),
-        Term("25_44", "25 à 44 ans", "25 to 44"),
-        Term("45_64", "45 à 64 ans", "45 to 64"),
-        Term("65_plus", "65 ans et plus", "65 and over"),
+        Term("under_15", "Under 15"),
+        Term("15_17", "15 to 17"),
+        Term("18_24", "18 to 24"),
+        Term("25_44", "25 to 44"),
+        Term("45_64", "45 to 64"),
+        Term("65_plus", "65 and over"),
     ),
 )
 # "Girls" and "boys" in counts are women and men of these bands.
@@ -185,83 +125,143 @@ UNDER_18_AGE_BANDS = ("under_15", "15_17")
 RESIDENT = Vocabulary(
     "resident",
     (
-        Term("yes", "J'habite le quartier", "I live here"),
-        Term("no", "Je n'habite pas le quartier", "I don't live here"),
-        Term("undisclosed", "Je préfère ne pas répondre", "Prefer not to say"),
+        Term("yes", "I live here"),
+        Term("no", "I don't live here"),
+        Term("undisclosed", "Prefer not to say"),
     ),
 )
 
 MOBILITY = Vocabulary(
     "mobility",
     (
-        Term("none", "Aucune gêne", "None"),
-        Term("pushchair", "Poussette", "Pushchair"),
-        Term("wheelchair", "Fauteuil roulant", "Wheelchair"),
-        Term("walking_aid", "Canne, déambulateur", "Walking aid"),
-        Term("visual", "Déficience visuelle", "Visual impairment"),
-        Term("other", "Autre", "Other"),
+        Term("none", "None"),
+        Term("pushchair", "Pushchair"),
+        Term("wheelchair", "Wheelchair"),
+        Term("walking_aid", "Walking aid"),
+        Term("visual", "Visual impairment"),
+        Term("other", "Other"),
     ),
 )
 
 TIME_SLOTS = Vocabulary(
     "time_slot",
     (
-        Term("weekday_day", "En semaine, en journée", "Weekday, daytime"),
-        Term("weekday_evening", "En semaine, en soirée", "Weekday, evening"),
-        Term("weekend_day", "Le week-end, en journée", "Weekend, daytime"),
-        Term("weekend_evening", "Le week-end, en soirée", "Weekend, evening"),
+        Term("weekday_day", "Weekday, daytime"),
+        Term("weekday_evening", "Weekday, evening"),
+        Term("weekend_day", "Weekend, daytime"),
+        Term("weekend_evening", "Weekend, evening"),
     ),
 )
 
 EVENT_KINDS = Vocabulary(
     "event_kind",
     (
-        Term("exploratory_walk", "Marche exploratoire", "Exploratory walk"),
-        Term("post_works_survey", "Enquête après travaux", "Post-works survey"),
-        Term("meeting", "Réunion de concertation", "Consultation meeting"),
+        Term("exploratory_walk", "Exploratory walk"),
+        Term("post_works_survey", "Post-works survey"),
+        Term("meeting", "Consultation meeting"),
     ),
 )
 
 AUDIENCES = Vocabulary(
     "audience",
     (
-        Term("women", "Groupe de femmes", "Women's group"),
-        Term("girls", "Groupe de filles", "Girls' group"),
-        Term("mixed", "Groupe mixte", "Mixed group"),
-        Term("seniors", "Personnes âgées", "Seniors"),
-        Term("other", "Autre", "Other"),
+        Term("women", "Women's group"),
+        Term("girls", "Girls' group"),
+        Term("mixed", "Mixed group"),
+        Term("seniors", "Seniors"),
+        Term("other", "Other"),
     ),
 )
 
 WALK_STATUSES = Vocabulary(
     "walk_status",
     (
-        Term("planned", "Prévue", "Planned"),
-        Term("open", "En cours", "Open"),
-        Term("closed", "Terminée", "Closed"),
+        Term("planned", "Planned"),
+        Term("open", "Open"),
+        Term("closed", "Closed"),
     ),
 )
 
 PROJECT_PHASES = Vocabulary(
     "project_phase",
     (
-        Term("diagnostic", "Diagnostic", "Diagnostic"),
-        Term("works", "Travaux", "Works"),
-        Term("after_works", "Après travaux", "After works"),
+        Term("diagnostic", "Diagnostic"),
+        Term("works", "Works"),
+        Term("after_works", "After works"),
     ),
 )
 
 USER_ROLES = Vocabulary(
     "user_role",
     (
-        Term("admin", "Administratrice, administrateur", "Administrator"),
-        Term("planner", "Urbaniste, chargée de mission", "Planner"),
-        Term("facilitator", "Animatrice, animateur", "Facilitator"),
-        Term("viewer", "Lecture seule", "Viewer"),
+        Term("admin", "Administrator"),
+        Term("planner", "Planner"),
+        Term("facilitator", "Facilitator"),
+        Term("viewer", "Viewer"),
     ),
 )
 
-ALL = (
+# Words of the audit log: services record codes ("edit", "walk", "title"...), the log's page
+# shows their labels. Nouns, not participles: a French participle would have to agree with each
+# target's gender.
+AUDIT_ACTIONS = Vocabulary(
+    "audit_action",
+    (
+        Term("create", "creation"),
+        Term("edit", "modification"),
+        Term("delete", "deletion"),
+        Term("open", "opening"),
+        Term("close", "closing"),
+        Term("hide", "hiding"),
+        Term("unhide", "showing again"),
+        Term("export", "export"),
+        Term("count", "head count"),
+        Term("add", "addition"),
+        Term("remove", "removal"),
+        Term("deactivate", "deactivation"),
+        Term("reactivate", "reactivation"),
+        Term("reset_password", "password reset"),
+    ),
+)
+AUDIT_TARGETS = Vocabulary(
+    "audit_target",
+    (
+        Term("project", "project"),
+        Term("perimeter", "perimeter"),
+        Term("user", "account"),
+        Term("membership", "project membership"),
+        Term("walk", "event"),
+        Term("stop", "stop"),
+        Term("observation", "spot"),
+        Term("attendance", "attendance"),
+        Term("stop_note", "group note"),
+        Term("proxy_participant", "spots entered for a participant"),
+        Term("finding", "finding"),
+    ),
+)
+AUDIT_FIELDS = Vocabulary(
+    "audit_field",
+    (
+        Term("name", "name"),
+        Term("commune", "commune"),
+        Term("insee_code", "INSEE code"),
+        Term("description", "description"),
+        Term("phase", "phase"),
+        Term("timezone", "time zone"),
+        Term("email", "email"),
+        Term("role", "role"),
+        Term("user", "account"),
+        Term("project", "project"),
+        Term("type", "shape"),
+        Term("parts", "parts"),
+        Term("points", "points"),
+        Term("source", "source"),
+        Term("perimeter", "perimeter"),
+    ),
+)
+
+# The vocabularies the participant app and other clients get (GET /api/v1/taxonomy).
+TAXONOMY = (
     CATEGORIES,
     CRITERIA,
     FEELINGS,
@@ -275,9 +275,7 @@ ALL = (
     AUDIENCES,
     WALK_STATUSES,
     PROJECT_PHASES,
+    USER_ROLES,
 )
-
-
-def taxonomy() -> dict[str, list[dict[str, object]]]:
-    """Every vocabulary with both languages, as the participant app caches it offline."""
-    return {vocab.name: [term.as_dict() for term in vocab] for vocab in ALL}
+ALL = (*TAXONOMY, AUDIT_ACTIONS, AUDIT_TARGETS, AUDIT_FIELDS)
+BY_NAME = {vocab.name: vocab for vocab in ALL}

@@ -26,6 +26,7 @@ from flask_babel import get_locale
 from ..domain import vocabularies
 from ..domain.join_codes import format_join_code, normalize_join_code
 from ..domain.light import SUNRISE_ELEVATION, sun_elevation
+from ..i18n import language_names
 from ..models import Walk
 from ..services.capture import find_walk_by_code
 from ..services.errors import NotFound
@@ -135,6 +136,7 @@ def _shell(*, start: str, walk: Walk | None = None):
         "start": start,
         "lang": str(get_locale()),
         "strings": strings.catalog(),
+        "language_names": language_names(),
         "config": shell_config(),
         "walk": walk_info,
     }

@@ -67,7 +67,7 @@ def _build(app: Flask) -> Assets:
         whole.update((templates / name).read_bytes())
     for path in sorted((PACKAGE_DIR / "translations").rglob("*.mo")):
         whole.update(path.read_bytes())
-    from ..domain.vocabularies import taxonomy
+    from ..i18n import taxonomy
     from . import strings
 
     whole.update(Path(strings.__file__).read_bytes())

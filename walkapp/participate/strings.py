@@ -2,16 +2,15 @@
 
 The app shell renders them in the page's language and also carries both languages as JSON, so
 the app can switch language offline. Keys are stable names used by templates and JavaScript;
-the English text is the gettext msgid (French comes from walkapp/translations). `{name}` marks a
-value the app fills in.
+the English text is the gettext msgid (French comes from walkapp/translations). `%(name)s` marks
+a value the app fills in (gettext's placeholder, as everywhere in walkapp).
 """
 
 from __future__ import annotations
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from ..i18n import LANGUAGES
+from ..i18n import in_every_language
 
 STRINGS = {
     # Frame
@@ -22,9 +21,9 @@ STRINGS = {
     "nav.spots": _l("My spots"),
     "theme.night": _l("Night mode"),
     "sync.one": _l("1 spot waiting to be sent"),
-    "sync.many": _l("{n} spots waiting to be sent"),
+    "sync.many": _l("%(n)s spots waiting to be sent"),
     "sync.none": _l("Everything is sent"),
-    "sync.problems": _l("Not sent: {n}. See “My spots”."),
+    "sync.problems": _l("Not sent: %(n)s. See “My spots”."),
     "sync.send_now": _l("Send now"),
     "sync.sending": _l("Sending…"),
     "sync.offline": _l("No network: your spots are kept on this phone."),
@@ -45,9 +44,9 @@ STRINGS = {
         "Questions about you are optional."
     ),
     "consent.controller": _l(
-        "Responsible for the data: {controller}. The data is used to improve public spaces."
+        "Responsible for the data: %(controller)s. The data is used to improve public spaces."
     ),
-    "consent.retention": _l("Kept for {years} years at most after the walk, then erased."),
+    "consent.retention": _l("Kept for %(years)s years at most after the walk, then erased."),
     "consent.erase": _l(
         "You can erase everything at any time: in “My spots”, or with the erasure code "
         "you will get next, even if you lose your phone."
@@ -86,10 +85,10 @@ STRINGS = {
     # Tag a spot
     "tag.title": _l("Tag a spot"),
     "pos.searching": _l("Looking for your position…"),
-    "pos.precise": _l("Position: precise (within {m} m)"),
-    "pos.fair": _l("Position: fairly precise (within {m} m)"),
-    "pos.rough": _l("Position: rough (within {m} m). Check the pin on the map."),
-    "pos.poor": _l("Position: poor (within {m} m). Move the pin on the map."),
+    "pos.precise": _l("Position: precise (within %(m)s m)"),
+    "pos.fair": _l("Position: fairly precise (within %(m)s m)"),
+    "pos.rough": _l("Position: rough (within %(m)s m). Check the pin on the map."),
+    "pos.poor": _l("Position: poor (within %(m)s m). Move the pin on the map."),
     "pos.none": _l("No position yet: place the pin on the map."),
     "pos.denied": _l("Location is off for walkapp: place the pin on the map."),
     "pos.manual": _l("Pin placed by hand."),
@@ -131,7 +130,7 @@ STRINGS = {
     "stop.title": _l("Rate a stop"),
     "stop.none": _l("This walk has no planned stops."),
     "stop.which": _l("Which stop?"),
-    "stop.name": _l("Stop {n}: {name}"),
+    "stop.name": _l("Stop %(n)s: %(name)s"),
     "stop.feeling": _l("How do you feel at this stop?"),
     "stop.criteria": _l("The nine criteria"),
     "stop.category": _l("What stands out most"),
@@ -142,22 +141,22 @@ STRINGS = {
     "spots.title": _l("My spots"),
     "spots.empty": _l("No spot yet."),
     "spots.map": _l("Map of my spots"),
-    "spots.item": _l("Spot {n}: {what}"),
+    "spots.item": _l("Spot %(n)s: %(what)s"),
     "spots.edit_short": _l("Edit"),
-    "spots.edit": _l("Edit spot {n}"),
+    "spots.edit": _l("Edit spot %(n)s"),
     "spots.delete_short": _l("Delete"),
-    "spots.delete": _l("Delete spot {n}"),
+    "spots.delete": _l("Delete spot %(n)s"),
     "spots.confirm_delete": _l("Delete this spot?"),
     "spots.yes_delete": _l("Yes, delete"),
     "spots.cancel": _l("Cancel"),
     "spots.dismiss": _l("Remove from the list"),
-    "spots.photo": _l("Photo of spot {n}"),
+    "spots.photo": _l("Photo of spot %(n)s"),
     "state.sent": _l("Sent"),
     "state.waiting": _l("Waiting to be sent"),
     "state.deleting": _l("Will be deleted"),
-    "state.problem": _l("Not sent: {message}"),
+    "state.problem": _l("Not sent: %(message)s"),
     "problem.closed": _l("the walk is over, it can no longer be changed"),
-    "problem.invalid": _l("the server refused it ({detail})"),
+    "problem.invalid": _l("the server refused it (%(detail)s)"),
     "problem.conflict": _l("another spot already uses this number"),
     "problem.session": _l("this phone is no longer registered for the walk"),
     "problem.too_big": _l("it is too large"),
@@ -203,17 +202,11 @@ STRINGS = {
 
 
 def catalog() -> dict[str, dict[str, str]]:
-    """Both languages, for the app to switch offline: {"fr": {key: text}, "en": {...}}."""
-    out: dict[str, dict[str, str]] = {}
-    for lang in LANGUAGES:
-        with force_locale(lang):
-            out[lang] = {key: str(text) for key, text in STRINGS.items()}
-    return out
+    """Every catalog language, for the app to switch offline: {"fr": {key: text}, ...}."""
+    return in_every_language(lambda: {key: str(text) for key, text in STRINGS.items()})
 
 
 def text(key: str, **values: object) -> str:
-    """One sentence in the page's language, with its `{name}` values filled in."""
+    """One sentence in the page's language, with its `%(name)s` values filled in."""
     result = str(STRINGS[key])
-    for name, value in values.items():
-        result = result.replace("{" + name + "}", str(value))
-    return result
+    return result % values if values else result

@@ -9,9 +9,10 @@ import uuid
 from zoneinfo import ZoneInfo
 
 import segno
+from babel import Locale
 from babel.dates import format_datetime
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -36,6 +37,7 @@ from ..domain.join_codes import format_join_code
 from ..domain.permissions import FACILITATE, MANAGE_EVENTS, READ, can
 from ..error_messages import flash_refusal
 from ..extensions import db
+from ..i18n import choices, label
 from ..models import Participant, Walk
 from ..participate.assets import assets as pwa_assets
 from ..services import events as service
@@ -49,8 +51,7 @@ PROXY_SPOT_ROWS = 6  # rows of the transcription form (a paper grid rarely has m
 
 
 def _choices(vocab: v.Vocabulary, blank: str | None = None) -> list[tuple[str, str]]:
-    lang = str(get_locale())
-    rows = [(t.code, t.label(lang)) for t in vocab]
+    rows = choices(vocab)
     return [("", blank), *rows] if blank is not None else rows
 
 
@@ -531,26 +532,19 @@ def event_proxy(walk_id: int):
 # --- The printable QR sheet --------------------------------------------------------------------
 
 # Printed in both languages whatever the page's language: the sheet is read on the street.
-SHEET_TEXT = {
-    "fr": {
-        "lang_name": "Français",
-        "heading": "Participez avec votre téléphone",
-        "scan": "Scannez le code QR avec l'appareil photo de votre téléphone.",
-        "or_type": "Ou allez sur %(site)s et tapez le code :",
-        "when": "Quand",
-        "where": "Rendez-vous",
-        "anonymous": "Sans compte, sans nom : vous restez anonyme.",
-    },
-    "en": {
-        "lang_name": "English",
-        "heading": "Take part with your phone",
-        "scan": "Scan the QR code with your phone's camera.",
-        "or_type": "Or go to %(site)s and type the code:",
-        "when": "When",
-        "where": "Meeting point",
-        "anonymous": "No account, no name: you stay anonymous.",
-    },
-}
+SHEET_LANGUAGES = ("fr", "en")
+
+
+def _sheet_text(site: str) -> dict[str, str]:
+    """The sheet's sentences in the current language."""
+    return {
+        "heading": _("Take part with your phone"),
+        "scan": _("Scan the QR code with your phone's camera."),
+        "or_type": _("Or go to %(site)s and type the code:", site=site),
+        "when": _("When"),
+        "where": _("Meeting point"),
+        "anonymous": _("No account, no name: you stay anonymous."),
+    }
 
 
 def join_url(walk: Walk) -> str:
@@ -578,17 +572,17 @@ def event_qr(walk_id: int):
     qr = segno.make_qr(url, error="m")
     site = current_app.config["BASE_URL"].split("://", 1)[-1].rstrip("/")
     sheets = []
-    for lang in ("fr", "en"):
-        text = dict(SHEET_TEXT[lang])
-        text["or_type"] = text["or_type"] % {"site": site}
-        sheets.append(
-            {
-                "lang": lang,
-                "text": text,
-                "when": _when(walk, lang),
-                "kind": v.EVENT_KINDS.label(walk.kind, lang),
-            }
-        )
+    for lang in SHEET_LANGUAGES:  # each block under its own language
+        with force_locale(lang):
+            sheets.append(
+                {
+                    "lang": lang,
+                    "lang_name": Locale.parse(lang).get_display_name(lang).capitalize(),
+                    "text": _sheet_text(site),
+                    "when": _when(walk, lang),
+                    "kind": label("event_kind", walk.kind),
+                }
+            )
     return render_template(
         "planner/qr_sheet.html",
         walk=walk,

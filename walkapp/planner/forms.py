@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -28,6 +27,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from ..domain.geo import PerimeterError, perimeter_geometry
 from ..domain.vocabularies import PROJECT_PHASES, USER_ROLES, Vocabulary
 from ..extensions import ID_MAX
+from ..i18n import choices
 from ..services import accounts
 from ..services import projects as project_service
 
@@ -63,8 +63,7 @@ def strip(value: str | None) -> str | None:
 
 def vocabulary_choices(vocabulary: Vocabulary) -> list[tuple[str, str]]:
     """(code, label in the page's language) for a SelectField."""
-    lang = str(get_locale())
-    return [(term.code, term.label(lang)) for term in vocabulary]
+    return choices(vocabulary)
 
 
 class LoginForm(FlaskForm):

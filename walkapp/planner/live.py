@@ -29,6 +29,7 @@ from ..api.spec import json_body
 from ..domain import vocabularies as v
 from ..domain.permissions import FACILITATE
 from ..error_messages import error_body
+from ..i18n import labels
 from ..participate.assets import assets as pwa_assets
 from ..services import facilitation
 from ..services.errors import ServiceError, Unauthorized
@@ -106,12 +107,12 @@ def precache() -> tuple[list[str], str]:
     return urls, whole.hexdigest()[:16]
 
 
-def _labels(lang: str) -> dict:
+def _labels() -> dict:
     return {
-        "categories": {t.code: t.label(lang) for t in v.CATEGORIES},
-        "feelings": {t.code: t.label(lang) for t in v.FEELINGS},
-        "genders": {t.code: t.label(lang) for t in v.GENDERS},
-        "age_bands": {t.code: t.label(lang) for t in v.AGE_BANDS},
+        "categories": labels(v.CATEGORIES),
+        "feelings": labels(v.FEELINGS),
+        "genders": labels(v.GENDERS),
+        "age_bands": labels(v.AGE_BANDS),
     }
 
 
@@ -157,7 +158,7 @@ def live(walk_id: int):
         },
         "poll_seconds": POLL_SECONDS,
         "lang": lang,
-        "labels": _labels(lang),
+        "labels": _labels(),
         "strings": _strings(),
         "snapshot": facilitation.live_snapshot(walk),
         "csrf_token": generate_csrf(),

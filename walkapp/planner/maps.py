@@ -36,7 +36,7 @@ from ..csp import content_security_policy
 from ..domain import maps as domain
 from ..domain import vocabularies
 from ..domain.permissions import READ
-from ..domain.vocabularies import CATEGORIES, LIGHT_CONDITIONS
+from ..i18n import label
 from ..services import maps as service
 from ..services import triage as triage_service
 from ..services.observation_filter import (
@@ -135,11 +135,11 @@ def project_map_document(project_id: int):
 def _spot_json(obs, timezone: str, lang: str) -> dict:
     """One spot of a hexagon, as plain text: map.js writes it with textContent."""
     return {
-        "category": CATEGORIES.label(obs.category, lang),
+        "category": label("category", obs.category),
         "feeling": obs.feeling,
-        "feeling_label": vocabularies.FEELINGS.label(str(obs.feeling), lang),
+        "feeling_label": label("feeling", str(obs.feeling)),
         "time": format_datetime(obs.recorded_at, "short", tzinfo=ZoneInfo(timezone), locale=lang),
-        "light": LIGHT_CONDITIONS.label(obs.light_condition, lang),
+        "light": label("light_condition", obs.light_condition),
         "comment": obs.comment or "",
         "thumbnails": [url_for("api.photo_thumbnail", photo_id=photo.id) for photo in obs.photos],
     }

@@ -36,8 +36,8 @@ from folium.template import Template
 from markupsafe import Markup
 
 from ..domain import maps as domain
-from ..domain import vocabularies
 from ..domain.thresholds import HEAT_WEIGHTS
+from ..i18n import label
 from ..models import Observation, Project
 from ..participate.assets import assets
 from ..resources import npm_dist
@@ -155,7 +155,7 @@ def _lang() -> str:
 
 
 def _feeling_label(feeling: int) -> str:
-    return vocabularies.FEELINGS.label(str(feeling), _lang())
+    return label("feeling", str(feeling))
 
 
 def spot_popup(obs: Observation, timezone: str) -> str:
@@ -163,8 +163,8 @@ def spot_popup(obs: Observation, timezone: str) -> str:
     lang = _lang()
     esc = domain.popup_text
     when = format_datetime(obs.recorded_at, "short", tzinfo=ZoneInfo(timezone), locale=lang)
-    category = vocabularies.CATEGORIES.label(obs.category, lang)
-    light = vocabularies.LIGHT_CONDITIONS.label(obs.light_condition, lang)
+    category = label("category", obs.category)
+    light = label("light_condition", obs.light_condition)
     parts = [
         f'<div class="walk-popup"><p><strong>{esc(category)}</strong></p>',
         f"<p>{esc(_('Feeling'))}: {obs.feeling} · {esc(_feeling_label(obs.feeling))}</p>",
@@ -181,7 +181,6 @@ def spot_popup(obs: Observation, timezone: str) -> str:
 
 
 def _marker_layer(spots: list[Observation], timezone: str) -> FastMarkerCluster:
-    lang = _lang()
     rows = [
         [
             round(obs.lat, domain.PRECISION),
@@ -189,7 +188,7 @@ def _marker_layer(spots: list[Observation], timezone: str) -> FastMarkerCluster:
             obs.feeling,
             spot_popup(obs, timezone),
             domain.popup_text(
-                f"{vocabularies.CATEGORIES.label(obs.category, lang)} · "
+                f"{label('category', obs.category)} · "
                 f"{_feeling_label(obs.feeling)}"
             ),
         ]

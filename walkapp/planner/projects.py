@@ -25,14 +25,13 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..access import project_or_404, visible_projects_query
 from ..domain.permissions import EDIT_PROJECT, READ, can
-from ..domain.vocabularies import USER_ROLES
 from ..error_messages import show_on_form
 from ..extensions import db
+from ..i18n import label
 from ..models import Project
 from ..resources import npm_dist
 from ..services import projects as service
@@ -46,57 +45,6 @@ PERIMETER_BODY_LIMIT = 2 * 1024 * 1024
 GEOMAN_FILES = ("leaflet-geoman.min.js", "leaflet-geoman.css")
 YEAR = 365 * 24 * 3600
 AUDIT_VALUE_CHARS = 300  # a longer value is cut on the log's page (it stays whole in the database)
-
-# Words of the audit log (services record codes: "edit", "walk", ...); unknown codes show as is.
-# Nouns, not participles: a French participle would have to agree with each target's gender.
-AUDIT_ACTIONS = {
-    "create": _l("creation"),
-    "edit": _l("modification"),
-    "delete": _l("deletion"),
-    "open": _l("opening"),
-    "close": _l("closing"),
-    "hide": _l("hiding"),
-    "unhide": _l("showing again"),
-    "export": _l("export"),
-    "count": _l("head count"),
-    "add": _l("addition"),
-    "remove": _l("removal"),
-    "deactivate": _l("deactivation"),
-    "reactivate": _l("reactivation"),
-    "reset_password": _l("password reset"),
-}
-AUDIT_TARGETS = {
-    "project": _l("project"),
-    "perimeter": _l("perimeter"),
-    "user": _l("account"),
-    "membership": _l("project membership"),
-    "walk": _l("event"),
-    "stop": _l("stop"),
-    "observation": _l("spot"),
-    "attendance": _l("attendance"),
-    "stop_note": _l("group note"),
-    "proxy_participant": _l("spots entered for a participant"),
-    "finding": _l("finding"),
-}
-
-AUDIT_FIELDS = {
-    "name": _l("name"),
-    "commune": _l("commune"),
-    "insee_code": _l("INSEE code"),
-    "description": _l("description"),
-    "phase": _l("phase"),
-    "timezone": _l("time zone"),
-    "email": _l("email"),
-    "role": _l("role"),
-    "user": _l("account"),
-    "project": _l("project"),
-    "type": _l("shape"),
-    "parts": _l("parts"),
-    "points": _l("points"),
-    "source": _l("source"),
-    "perimeter": _l("perimeter"),
-}
-
 
 # --- Template helpers ---------------------------------------------------------------------------
 
@@ -130,18 +78,14 @@ def audit_value(value: object) -> str:
 @bp.context_processor
 def planner_helpers() -> dict:
     return {
-        "audit_action": lambda code: AUDIT_ACTIONS.get(code, code),
-        "audit_target": lambda code: AUDIT_TARGETS.get(code, code),
-        "audit_field": lambda key: AUDIT_FIELDS.get(key, key),
+        "audit_action": lambda code: label("audit_action", code),
+        "audit_target": lambda code: label("audit_target", code),
+        "audit_field": lambda key: label("audit_field", key),
         "audit_value": audit_value,
         "user_can": lambda action: current_user.is_authenticated and can(current_user.role, action),
         "vendor_url": vendor_url,
-        "role_label": role_label,
+        "role_label": lambda code: label("user_role", code),
     }
-
-
-def role_label(code: str) -> str:
-    return USER_ROLES.label(code, str(get_locale())) if code in USER_ROLES else code
 
 
 @bp.get("/vendor/<path:filename>")
