@@ -1,4 +1,5 @@
-"""Refresh the French catalogue: extract the msgids, merge, fill from JSON, compile.
+"""Refresh the catalogues: extract the msgids, merge them into every language's catalogue,
+fill the French one from JSON, compile them all.
 
     .venv/bin/python scripts/translations.py [new-translations.json ...]
 
@@ -79,8 +80,6 @@ def main(json_files: list[str]) -> int:
             str(POT),
             "-d",
             str(TRANSLATIONS),
-            "-l",
-            "fr",
             "--no-fuzzy-matching",
         ],
         cwd=ROOT,
@@ -102,7 +101,7 @@ def main(json_files: list[str]) -> int:
             missing.append(key)
     with PO.open("wb") as f:
         write_po(f, catalog, width=100, sort_output=True)
-    subprocess.run([*PYBABEL, "compile", "-d", str(TRANSLATIONS), "-l", "fr"], cwd=ROOT, check=True)
+    subprocess.run([*PYBABEL, "compile", "-d", str(TRANSLATIONS)], cwd=ROOT, check=True)
     for key in missing:
         print(f"untranslated: {key!r}")
     return 1 if missing else 0
