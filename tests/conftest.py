@@ -4,6 +4,10 @@ Every test that touches the database takes the `app` fixture, which is parametri
 (a real file, built by the migrations) and PostgreSQL (the real server at WALKAPP_TEST_PG_URL).
 PostgreSQL is never silently skipped: if it does not answer, those tests fail. A developer may
 run SQLite alone with WALKAPP_TEST_DATABASES=sqlite — except in CI, where that is refused.
+A browser test tests the browser: it gets the app on SQLite only, once.
+
+Each test is in one tier, `unit`, `db` or `browser` (tests/tiers.py); Hypothesis runs under the
+`walkapp` profile: seeded, bounded in examples and time.
 """
 
 from __future__ import annotations
@@ -16,16 +20,34 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import tiers
 from commit_guard import CommitGuard
+from hypothesis import settings
+from live_server import live_server  # noqa: F401 (fixture)
 from lost_answers import LostAnswers
 from lost_answers import install as install_lost_answers
-from real_browser import browser, live_server, playwright_driver  # noqa: F401 (fixtures)
+from real_browser import browser, playwright_driver  # noqa: F401 (fixtures)
+from tiers import pytest_collection_modifyitems  # noqa: F401 (hook: marks and checks tiers)
 
 from walkapp import create_app
 from walkapp.extensions import db, utcnow
 
 DATA = Path(__file__).parent / "data"
 PG_URL = os.environ.get("WALKAPP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+pytest_plugins = ["pytester"]  # tests/test_tiers.py runs pytest on small suites
+
+# Property-based tests: the same examples on every run (derandomized: seeded by the test itself),
+# a bounded number of them, a bound on each, and no example database in the working tree. A test
+# may lower `max_examples` or raise `deadline` with its own @settings; it keeps the rest.
+settings.register_profile(
+    "walkapp",
+    derandomize=True,
+    database=None,
+    max_examples=100,
+    deadline=timedelta(seconds=2),
+    print_blob=True,
+)
+settings.load_profile("walkapp")
 
 
 def _databases() -> list[str]:
@@ -33,6 +55,16 @@ def _databases() -> list[str]:
     if os.environ.get("CI") and "postgresql" not in wanted:
         raise pytest.UsageError("CI must run the database tests on PostgreSQL too")
     return [name.strip() for name in wanted if name.strip()]
+
+
+DATABASES = _databases()
+
+
+def pytest_generate_tests(metafunc):
+    """The databases of the `app` fixture: all of them, or SQLite alone for a browser test."""
+    if "app" in metafunc.fixturenames:
+        browser_test = tiers.inferred_tier(metafunc.fixturenames) == "browser"
+        metafunc.parametrize("app", ["sqlite"] if browser_test else DATABASES, indirect=True)
 
 
 def base_config(instance: Path) -> dict:
@@ -113,9 +145,10 @@ def app_config() -> dict:
     return {}
 
 
-@pytest.fixture(params=_databases())
+@pytest.fixture
 def app(request, tmp_path, app_config):
-    """The app on a migrated, empty database; the app context is pushed."""
+    """The app on a migrated, empty database; the app context is pushed. Parametrized by
+    `pytest_generate_tests`: "sqlite" or "postgresql"."""
     instance = tmp_path / "instance"
     config = base_config(instance)
     if request.param == "sqlite":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import stat
 
+import pytest
 import sqlalchemy as sa
 
 from walkapp import create_app
@@ -41,6 +42,7 @@ def test_secret_key_is_made_once_and_kept_private(tmp_path, monkeypatch):
     assert first.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'walkapp.db'}"
 
 
+@pytest.mark.db  # its own SQLite file, not the `app` fixture
 def test_sqlite_pragmas(tmp_path):
     app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k"})
     with app.app_context():

@@ -10,7 +10,6 @@ import http.client
 import json
 import re
 import shutil
-import threading
 import uuid
 from datetime import datetime, timedelta
 from html import unescape
@@ -23,7 +22,6 @@ import sqlalchemy as sa
 from conftest import auth, base_config
 from flask import Flask
 from PIL import Image
-from werkzeug.serving import make_server
 
 from walkapp import create_app
 from walkapp.extensions import db, utcnow
@@ -222,13 +220,10 @@ def test_the_app_has_no_test_hook_even_in_tests(tmp_path):
     assert not any("lost" in key for key in app.extensions)
 
 
-def test_lost_answer_hook_commits_then_hangs_up(app, make_walk, join, lost_answers):
+def test_lost_answer_hook_commits_then_hangs_up(live_server, make_walk, join, lost_answers):
     walk = make_walk()
     token = join(walk)[0]
     hook = lost_answers
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     spot = {
         "id": str(uuid.uuid4()),
         "lat": 50.3561,
@@ -239,7 +234,7 @@ def test_lost_answer_hook_commits_then_hangs_up(app, make_walk, join, lost_answe
     }
 
     def post() -> int:
-        conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
+        conn = http.client.HTTPConnection("127.0.0.1", live_server.port, timeout=10)
         try:
             headers = {**auth(token), "Content-Type": "application/json"}
             conn.request("POST", "/api/v1/observations", json.dumps(spot), headers)
@@ -247,17 +242,12 @@ def test_lost_answer_hook_commits_then_hangs_up(app, make_walk, join, lost_answe
         finally:
             conn.close()
 
-    try:
-        hook.arm("POST", "/api/v1/observations")
-        with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
-            post()
-        db.session.rollback()
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Observation)) == 1
-        assert post() == 200  # the retry: same id, same content, the same spot
-        db.session.rollback()
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Observation)) == 1
-        assert hook.dropped == [("POST", "/api/v1/observations")]
-    finally:
-        server.shutdown()
-        thread.join(10)
-        server.server_close()
+    hook.arm("POST", "/api/v1/observations")
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+        post()
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Observation)) == 1
+    assert post() == 200  # the retry: same id, same content, the same spot
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Observation)) == 1
+    assert hook.dropped == [("POST", "/api/v1/observations")]

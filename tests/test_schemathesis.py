@@ -8,6 +8,8 @@ seeded, the schema is loaded from the server's own `GET /api/v1/openapi.json`, a
    checks and must succeed: every 2xx answer, and its body, is checked against the document;
 2. Hypothesis then generates requests from the document with `operation.as_strategy()`, valid
    ones (positive mode) and invalid ones (negative mode), and schemathesis checks every answer.
+   Seeded (`derandomize`: the same requests on every run, so a failure reproduces) and bounded
+   (MAX_EXAMPLES per operation, a deadline per request).
 
 Seeded objects: an open, a planned and a closed walk; spots (one of another participant), a
 photo, two other participants, a planner of the project. schemathesis' dictionaries hand their
@@ -31,9 +33,7 @@ Not used on purpose:
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta, timezone
 
@@ -51,7 +51,6 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from werkzeug.serving import make_server
 
 from walkapp.api import api
 from walkapp.extensions import db, utcnow
@@ -71,7 +70,10 @@ REJECTIONS = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "42
 MAX_EXAMPLES = 60  # per operation, valid and invalid requests together
 HYPOTHESIS = settings(
     max_examples=MAX_EXAMPLES,
-    deadline=None,  # each example is an HTTP round trip to a database
+    # The same requests on every run: Hypothesis' random source (which schemathesis' strategies
+    # draw from, dictionaries included) is seeded from the test, as conftest's profile says.
+    derandomize=True,
+    deadline=timedelta(seconds=10),  # each example is an HTTP round trip to a database
     database=None,  # no example database written into the working tree
     # Requests to a live server are slow for Hypothesis' taste; big bodies are the point.
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -94,18 +96,9 @@ def app_config() -> dict:
 
 
 @pytest.fixture
-def live_url(app) -> Iterator[str]:
-    """The app served over real HTTP on 127.0.0.1 (threaded: one thread per request)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="walkapp-live", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=30)
-        server.server_close()
-    assert not thread.is_alive(), "the live server did not stop"
+def live_url(live_server) -> str:
+    """The `app` fixture's app served over real HTTP (tests/live_server.py, the suite's one)."""
+    return live_server.url
 
 
 # --- Seed ---------------------------------------------------------------------------------------

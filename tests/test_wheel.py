@@ -23,6 +23,9 @@ import pytest
 from hatchling.builders.wheel import WheelBuilder
 
 ROOT = Path(__file__).resolve().parents[1]
+# The `db` tier: the installed wheel migrates a database (its own SQLite file), and building and
+# installing takes tens of seconds, which the unit tier cannot afford.
+pytestmark = pytest.mark.db
 
 
 @pytest.fixture(scope="module")

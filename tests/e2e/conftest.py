@@ -1,6 +1,7 @@
 """Fixtures of the participant app's end-to-end tests: a phone profile and axe-core.
 
-The browser and the server come from tests/real_browser.py (one of each for every suite).
+The browser comes from tests/real_browser.py, the server from tests/live_server.py (one of
+each for every suite).
 """
 
 from __future__ import annotations
@@ -8,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from real_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, LiveServer
+from real_browser import CHROMIUM, CHROMIUM_ARGS, ROOT
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "PHONE", "PLACE", "ROOT", "LiveServer"]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "PHONE", "PLACE", "ROOT"]
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # A phone on Place du Canada, Valenciennes: 360 x 800, touch, French, located.

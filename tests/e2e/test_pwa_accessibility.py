@@ -60,7 +60,7 @@ def phone(browser):
     context.close()
 
 
-@pytest.mark.db
+@pytest.mark.browser
 @pytest.mark.parametrize("theme", ["day", "night"])
 def test_every_screen_passes_axe_and_reflows(live_server, phone, make_walk, axe_source, theme):
     walk = make_walk(stops=2)

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from .helpers import PHOTO, counts, join, participant_ids, sync_status, tag, wait_until_controlled
 
 
-@pytest.mark.db
+@pytest.mark.browser
 def test_spots_survive_offline_reload_and_all_arrive(live_server, phone, make_walk):
     walk = make_walk()
     page = phone.new_page()

@@ -24,7 +24,7 @@ from .helpers import (
 PARIS = ZoneInfo("Europe/Paris")
 
 
-@pytest.mark.db
+@pytest.mark.browser
 def test_rate_a_stop_on_one_screen(live_server, phone, make_walk):
     walk = make_walk(stops=3)
     page = phone.new_page()
@@ -51,7 +51,7 @@ def test_rate_a_stop_on_one_screen(live_server, phone, make_walk):
     assert obs.category == "lighting"
 
 
-@pytest.mark.db
+@pytest.mark.browser
 def test_erase_all_my_data_from_the_phone(live_server, phone, make_walk):
     walk = make_walk()
     page = phone.new_page()
@@ -68,7 +68,7 @@ def test_erase_all_my_data_from_the_phone(live_server, phone, make_walk):
     ).to_be_visible()
 
 
-@pytest.mark.db
+@pytest.mark.browser
 def test_erase_with_the_code_after_losing_the_phone(live_server, browser, phone, make_walk):
     from .conftest import PHONE
 
@@ -96,7 +96,7 @@ def test_erase_with_the_code_after_losing_the_phone(live_server, browser, phone,
     assert participant_ids() == []
 
 
-@pytest.mark.db
+@pytest.mark.browser
 def test_language_switches_offline_and_is_remembered(live_server, phone, make_walk):
     walk = make_walk()
     page = phone.new_page()
@@ -147,7 +147,7 @@ def test_night_mode_follows_the_sun_at_the_walk(browser, local_time, theme):
         context.close()
 
 
-@pytest.mark.db
+@pytest.mark.browser
 def test_night_mode_toggle_is_kept_and_has_no_white_flash(live_server, phone, make_walk):
     walk = make_walk()
     page = phone.new_page()

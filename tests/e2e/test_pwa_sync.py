@@ -22,7 +22,7 @@ from .helpers import (
     wait_until_controlled,
 )
 
-pytestmark = pytest.mark.db
+pytestmark = pytest.mark.browser
 
 
 def test_lost_answer_is_sent_again_and_stored_once(live_server, phone, make_walk, lost_answers):

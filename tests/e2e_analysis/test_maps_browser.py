@@ -1,4 +1,4 @@
-"""The planner map in real Chromium, on SQLite and on PostgreSQL.
+"""The planner map in real Chromium (the browser tier: once, on SQLite).
 
 (1) Hostile comments and a hostile stop name, shown as markers and as hexagons (their details
     fetched from the app on click): popups and tooltips opened, nothing runs, the text shows

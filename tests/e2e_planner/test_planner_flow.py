@@ -1,4 +1,4 @@
-"""The planner's whole flow in real Chromium, on SQLite and on PostgreSQL:
+"""The planner's whole flow in real Chromium (the browser tier: once, on SQLite):
 
 log in -> create the project by uploading its perimeter -> schedule a walk (one stop typed, one
 placed on the map) -> open it -> print its QR sheet, decode the QR code from the rendered image
