@@ -8,6 +8,8 @@
   const box = window.walkappOutbox;
   const theme = window.walkappTheme;
   const config = data.config;
+  // The catalogs' languages, the default first (the server's order).
+  const languages = Object.keys(data.strings);
   const $ = (id) => document.getElementById(id);
   const all = (selector, root) => Array.from((root || document).querySelectorAll(selector));
 
@@ -59,9 +61,6 @@
   }
 
   // --- Language -------------------------------------------------------------------------------
-
-  // The catalogs' languages, the default first (the server's order).
-  const languages = Object.keys(data.strings);
 
   function pickLanguage() {
     const chosen = local("walkapp.lang");

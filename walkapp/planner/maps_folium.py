@@ -187,10 +187,7 @@ def _marker_layer(spots: list[Observation], timezone: str) -> FastMarkerCluster:
             round(obs.lon, domain.PRECISION),
             obs.feeling,
             spot_popup(obs, timezone),
-            domain.popup_text(
-                f"{label('category', obs.category)} · "
-                f"{_feeling_label(obs.feeling)}"
-            ),
+            domain.popup_text(f"{label('category', obs.category)} · {_feeling_label(obs.feeling)}"),
         ]
         for obs in spots
     ]
