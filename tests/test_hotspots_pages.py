@@ -15,9 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from test_planner_triage import T0, add_participant, add_photo, add_spot
 
 from walkapp.domain import cells
-from walkapp.domain import hotspots as domain
 from walkapp.extensions import db
-from walkapp.models import AuditEvent, Finding, User, Walk
+from walkapp.models import AuditEvent, Finding, Project, User, Walk
 from walkapp.services import hotspots as service
 from walkapp.services.errors import Conflict
 from walkapp.services.observation_filter import ObservationFilter
@@ -28,7 +27,7 @@ BACKGROUND = cells.cell_of(50.3661, 3.5187)
 HOT = cells.cell_of(50.3561, 3.5187)
 LONE = cells.cell_of(50.3561, 3.5387)
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="alert(1)">`${x}`\\`'
-ROW = re.compile(r'<tr id="cell-([0-9a-f]+)" data-z="([-0-9.]+)"')
+ROW = re.compile(r'<tr id="place-([0-9a-f]{16})"')
 
 
 def at(cell: str) -> dict[str, float]:
@@ -40,12 +39,12 @@ def hotspots_url(project_id: int) -> str:
     return f"/planner/projects/{project_id}/hotspots"
 
 
-def confirm_url(project_id: int, cell: str) -> str:
-    return f"/planner/projects/{project_id}/hotspots/{cell}/confirm"
+def confirm_url(project_id: int, key: str) -> str:
+    return f"/planner/projects/{project_id}/hotspots/{key}/confirm"
 
 
 def listed(html: str) -> list[str]:
-    return [cell for cell, _ in ROW.findall(html)]
+    return ROW.findall(html)
 
 
 @dataclass
@@ -55,6 +54,7 @@ class World:
     other_walk: Walk
     planner: User
     hot_photo: int
+    hot: str  # the key of the place HOT
 
 
 @pytest.fixture
@@ -68,6 +68,9 @@ def world(app, make_walk) -> World:
     unsafe", by day.
     """
     night = make_walk(title="Marche de nuit")
+    # The calm walk lies 1 km from make_walk's perimeter; without a perimeter every spot is in
+    # the study area (the clipping is tested in test_hotspots_domain).
+    db.session.get(Project, night.project_id).perimeter = None
     other = Walk(
         project_id=night.project_id,
         kind="exploratory_walk",
@@ -96,12 +99,13 @@ def world(app, make_walk) -> World:
     photo_id = add_photo(app, hot_spots[0])
     db.session.commit()
     planner = make_user("planner@x.fr", projects=[night.project_id])
-    return World(night.project_id, night, other, planner, photo_id)
+    (hot,) = service.analysis(night.project_id, ObservationFilter()).hotspots
+    return World(night.project_id, night, other, planner, photo_id, hot.key)
 
 
 def _confirm(client, world: World, **data):
     form = {"title": "Passage sous le pont", "recommendation": "Éclairer le passage.", **data}
-    return client.post(confirm_url(world.project_id, HOT), data=form)
+    return client.post(confirm_url(world.project_id, world.hot), data=form)
 
 
 # --- The page -------------------------------------------------------------------------------
@@ -111,40 +115,37 @@ def test_the_page_lists_a_hotspot_of_three_people_not_one_of_one_person(client, 
     login(client, world.planner)
     r = client.get(hotspots_url(world.project_id), query_string={"lang": "en"})
     assert r.status_code == 200
-    assert listed(r.text) == [HOT]
+    assert listed(r.text) == [world.hot]
     html = r.text
     assert 'data-n-reports="3"' in html and 'data-n-participants="3"' in html
     assert f'src="/api/v1/photos/{world.hot_photo}/thumbnail"' in html
     assert "Personne ne passe ici le soir" in html and "Pas de lumière sous le pont" in html
     # 3 people: below 5, share at night and mean feeling are not shown as numbers.
     assert html.count("Not enough answers (n = 3 people)") == 2
-    assert f'href="{confirm_url(world.project_id, HOT)}"' in html
+    assert f'href="{confirm_url(world.project_id, world.hot)}"' in html
 
 
 def test_thirty_spots_of_one_person_are_significant_but_no_hotspot(client, world):
     only_lone = ObservationFilter(walk_ids=(world.other_walk.id,))
     spots = service.spots(world.project_id, only_lone)
-    assert len([s for s in spots if s.cell_id() == LONE]) == 30
-    # In its event LONE is the only cell of positive value among n = 127 + 7 = 134, so its
-    # z-score is √((n − 7)/7) = √(127/7) = 4.26 (see test_hotspots_domain), far above 1.96...
-    values = domain.study_area(domain.cell_values(domain.by_cell(spots)))
-    assert len(values) == 134
-    stats = domain.gi_star(values, cells.neighbours)
-    assert stats[LONE].z == pytest.approx((127 / 7) ** 0.5, abs=1e-9)
-    # ...but one person made it: no hotspot, in that event or over the whole project.
+    assert len([s for s in spots if cells.cell_of(s.lat, s.lon) == LONE]) == 30
+    # One person made it: no candidate, no hotspot, in that event or over the whole project.
+    found = service.analysis(world.project_id, only_lone)
+    assert found.tested is False and found.consensus == []  # 2 participants: too few to test
+    assert service.analysis(world.project_id, ObservationFilter()).n_tested == 3  # HOT's 3
     login(client, world.planner)
     url = hotspots_url(world.project_id)
     assert listed(client.get(url, query_string={"event": world.other_walk.id}).text) == []
-    assert listed(client.get(url).text) == [HOT]
+    assert listed(client.get(url).text) == [world.hot]
 
 
 def test_the_filters_narrow_the_spots(client, world):
     login(client, world.planner)
     url = hotspots_url(world.project_id)
-    assert listed(client.get(url, query_string={"light": "night"}).text) == [HOT]
+    assert listed(client.get(url, query_string={"light": "night"}).text) == [world.hot]
     # Daylight spots only: the three night spots leave, so does the hotspot.
     assert listed(client.get(url, query_string={"light": "day"}).text) == []
-    assert listed(client.get(url, query_string={"event": world.night_walk.id}).text) == [HOT]
+    assert listed(client.get(url, query_string={"event": world.night_walk.id}).text) == [world.hot]
     assert listed(client.get(url, query_string={"event": "999999", "light": "dusk"}).text) == []
 
 
@@ -172,22 +173,26 @@ def test_a_hostile_comment_is_escaped(client, world):
 
 def test_confirming_a_hotspot_stores_a_finding_with_its_statistics(client, world):
     login(client, world.planner)
-    page = client.get(confirm_url(world.project_id, HOT), query_string={"lang": "en"})
+    page = client.get(confirm_url(world.project_id, world.hot), query_string={"lang": "en"})
     assert page.status_code == 200 and "Confirm the finding" in page.text
     expected = next(
-        h for h in service.project_hotspots(world.project_id, ObservationFilter()) if h.cell == HOT
+        h
+        for h in service.project_hotspots(world.project_id, ObservationFilter())
+        if h.key == world.hot
     )
     r = _confirm(client, world, title="  Passage   sous le pont ")
     assert r.status_code == 303
     assert r.headers["Location"].endswith(f"/planner/projects/{world.project_id}/findings")
     finding = db.session.scalars(sa.select(Finding)).one()
-    assert (finding.project_id, finding.cell, finding.title) == (
+    assert (finding.project_id, finding.place_key, finding.title) == (
         world.project_id,
-        HOT,
+        world.hot,
         "Passage sous le pont",
     )
     assert finding.recommendation == "Éclairer le passage."
     assert (finding.lat, finding.lon) == pytest.approx(cells.centre(HOT))
+    assert finding.geometry == expected.geometry() and finding.geometry["type"] == "Polygon"
+    assert sorted(finding.spot_ids) == sorted(expected.spot_ids) and len(finding.spot_ids) == 3
     assert finding.created_by_id == world.planner.id
     stats = finding.statistics
     assert stats["z"] == pytest.approx(expected.z, abs=1e-6) and stats["p"] < 0.05
@@ -202,14 +207,14 @@ def test_confirming_a_hotspot_stores_a_finding_with_its_statistics(client, world
         str(finding.id),
     )
     assert (event.user_id, event.project_id) == (world.planner.id, world.project_id)
-    assert event.details["cell"] == HOT
+    assert event.details["place"] == world.hot
 
     listing = client.get(f"/planner/projects/{world.project_id}/findings").text
     assert f'id="finding-{finding.id}"' in listing and "Éclairer le passage." in listing
     hotspots_page = client.get(hotspots_url(world.project_id)).text
     assert f"#finding-{finding.id}" in hotspots_page
     # Confirming the same place again leads to the existing finding.
-    again = client.get(confirm_url(world.project_id, HOT))
+    again = client.get(confirm_url(world.project_id, world.hot))
     assert again.status_code == 302 and f"/findings/{finding.id}/edit" in again.headers["Location"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Finding)) == 1
 
@@ -250,7 +255,7 @@ def test_one_finding_per_place(world):
     def confirm():
         return service.confirm(
             world.project_id,
-            HOT,
+            world.hot,
             ObservationFilter(),
             title="Pont",
             recommendation="Éclairer.",
@@ -264,7 +269,9 @@ def test_one_finding_per_place(world):
     db.session.rollback()
     twin = Finding(
         project_id=world.project_id,
-        cell=HOT,
+        place_key=first.place_key,
+        geometry=first.geometry,
+        spot_ids=[],
         lat=first.lat,
         lon=first.lon,
         title="Doublon",
@@ -288,15 +295,15 @@ def test_a_finding_needs_a_title_and_a_recommendation(client, world):
 
 def test_only_a_hotspot_can_be_confirmed(client, world):
     login(client, world.planner)
-    for cell in (LONE, BACKGROUND, "not-a-cell", h3.cell_to_parent(HOT, 9)):
-        assert client.get(confirm_url(world.project_id, cell)).status_code == 404
+    for key in (LONE, "0" * 16, "not-a-key", world.hot[:-1], world.hot.upper()):
+        assert client.get(confirm_url(world.project_id, key)).status_code == 404
         r = client.post(
-            confirm_url(world.project_id, cell), data={"title": "t", "recommendation": "r"}
+            confirm_url(world.project_id, key), data={"title": "t", "recommendation": "r"}
         )
         assert r.status_code == 404
     # Under a filter that leaves it out, HOT is no hotspot either.
     r = client.post(
-        confirm_url(world.project_id, HOT) + "?light=day",
+        confirm_url(world.project_id, world.hot) + "?light=day",
         data={"title": "t", "recommendation": "r"},
     )
     assert r.status_code == 404
@@ -310,11 +317,11 @@ def test_a_viewer_reads_but_cannot_confirm(client, world):
     viewer = make_user("viewer@x.fr", role="viewer", projects=[world.project_id])
     login(client, viewer)
     page = client.get(hotspots_url(world.project_id))
-    assert page.status_code == 200 and listed(page.text) == [HOT]
+    assert page.status_code == 200 and listed(page.text) == [world.hot]
     assert "/confirm" not in page.text
     findings = client.get(f"/planner/projects/{world.project_id}/findings")
     assert findings.status_code == 200 and "/edit" not in findings.text
-    assert client.get(confirm_url(world.project_id, HOT)).status_code == 403
+    assert client.get(confirm_url(world.project_id, world.hot)).status_code == 403
     assert _confirm(client, world).status_code == 403
     base = f"/planner/projects/{world.project_id}/findings/{finding_id}"
     assert client.get(f"{base}/edit").status_code == 403
@@ -336,7 +343,7 @@ def test_a_planner_of_another_project_sees_nothing(client, world, make_walk):
     for url in (
         hotspots_url(world.project_id),
         f"{base}/findings",
-        confirm_url(world.project_id, HOT),
+        confirm_url(world.project_id, world.hot),
     ):
         assert client.get(url).status_code == 404
     assert client.get(f"{base}/findings/{finding_id}/edit").status_code == 404
@@ -376,10 +383,12 @@ class TestWithCsrf:
         )
         assert r.status_code == 302
         data = {"title": "Pont", "recommendation": "Éclairer."}
-        assert client.post(confirm_url(world.project_id, HOT), data=data).status_code == 400
-        page = client.get(confirm_url(world.project_id, HOT)).text
+        assert client.post(confirm_url(world.project_id, world.hot), data=data).status_code == 400
+        page = client.get(confirm_url(world.project_id, world.hot)).text
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
-        r = client.post(confirm_url(world.project_id, HOT), data={**data, "csrf_token": token})
+        r = client.post(
+            confirm_url(world.project_id, world.hot), data={**data, "csrf_token": token}
+        )
         assert r.status_code == 303
         finding_id = db.session.scalars(sa.select(Finding.id)).one()
         delete = f"/planner/projects/{world.project_id}/findings/{finding_id}/delete"

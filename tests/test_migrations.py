@@ -37,3 +37,60 @@ def test_downgrade_then_upgrade_on_an_empty_database(app):
     assert "observation" not in sa.inspect(db.engine).get_table_names()
     upgrade()
     assert "observation" in sa.inspect(db.engine).get_table_names()
+
+
+def test_0006_turns_a_cell_finding_into_its_hexagon_and_its_spots(app, make_walk, client, join):
+    """A finding stored as an H3 cell (before 0006) becomes that cell's hexagon, with the
+    project's visible spots inside it — on SQLite and PostgreSQL."""
+    import h3
+    from flask_migrate import downgrade, upgrade
+    from shapely.geometry import Point, shape
+
+    from walkapp.models import Finding, Observation
+
+    walk = make_walk()
+    token, _code, _ = join(walk)
+    at = {"lat": 50.35612, "lon": 3.51847}
+    cell = h3.latlng_to_cell(at["lat"], at["lon"], 11)
+    far = {"lat": 50.3600, "lon": 3.5300}
+    for i, place in enumerate((at, at, at, far)):
+        body = {
+            "id": f"00000000-0000-4000-8000-00000000000{i}",
+            "recorded_at": "2026-11-20T21:00:00+01:00",
+            "category": "lighting",
+            "feeling": 1,
+            **place,
+        }
+        r = client.post(
+            "/api/v1/observations", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert r.status_code == 201
+    spots = db.session.scalars(sa.select(Observation).order_by(Observation.id)).all()
+    spots[2].hidden_at = spots[2].received_at  # hidden spots never belong to a finding
+    db.session.add(
+        Finding(
+            project_id=walk.project_id,
+            place_key=f"h3:{cell}",
+            lat=at["lat"],
+            lon=at["lon"],
+            geometry={"type": "Point", "coordinates": [0, 0]},  # rebuilt from the cell below
+            spot_ids=[],
+            title="Sous le pont",
+            recommendation="Éclairer",
+            statistics={},
+        )
+    )
+    db.session.commit()
+    db.session.remove()
+
+    downgrade(revision="5e3f9a2b8d41")  # 0005: findings are cells
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT cell FROM finding")).scalar_one() == cell
+    upgrade()
+
+    finding = db.session.scalars(sa.select(Finding)).one()
+    assert finding.place_key == f"h3:{cell}"
+    assert finding.spot_ids == [spots[0].id, spots[1].id]
+    area = shape(finding.geometry)
+    assert area.geom_type == "Polygon" and area.contains(Point(at["lon"], at["lat"]))
+    assert not area.contains(Point(far["lon"], far["lat"]))

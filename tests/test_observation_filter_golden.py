@@ -340,8 +340,10 @@ class Pages:
         links = sorted({json.dumps(self.names.carried(url)) for url in MAP_LINK.findall(html)})
         return {
             "spots": runs(sorted(self.names.spot(s.id) for s in spots)),
-            # by cell: their rank rests on z-scores, whose last digits follow the spots' order
-            "hotspots": sorted([h.cell, h.n_reports] for h in found),
+            # by place: their rank rests on z-scores, whose last digits follow the spots' order
+            "hotspots": sorted(
+                [h.key, h.kind, h.n_reports] for h in found.hotspots + found.consensus
+            ),
             "links": [json.loads(link) for link in links],
         }
 
@@ -560,7 +562,7 @@ def test_filters_give_the_golden_results(app, client, monkeypatch, project):
         "points": Spy(monkeypatch, map_service, "points"),
         "cell": Spy(monkeypatch, map_service, "cell_spots"),
         "hotspot_spots": Spy(monkeypatch, hotspot_service, "spots"),
-        "hotspots": Spy(monkeypatch, hotspot_service, "project_hotspots"),
+        "hotspots": Spy(monkeypatch, hotspot_service, "analysis"),
     }
     names = names_of(project_id, other_walk_id)
     pages = Pages(client, project_id, names, busiest_cells(project_id), spies)

@@ -320,16 +320,22 @@ class AuditEvent(db.Model):
 
 class Finding(db.Model):
     """A hotspot a planner confirmed, with the recommendation (préconisation) the tender
-    specification will carry. One per place (H3 cell) and project."""
+    specification will carry. A finding is an area (domain.hotspots), one per place and project:
+    the place's key is unique within the project, and a hotspot inside an existing finding's
+    area is that finding."""
 
-    __table_args__ = (sa.UniqueConstraint("project_id", "cell"),)
+    __table_args__ = (sa.UniqueConstraint("project_id", "place_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id", ondelete="CASCADE"))
-    # H3 cell id at domain.cells.HOTSPOT_RESOLUTION (15 hex digits), and its centre (WGS84).
-    cell: Mapped[str] = mapped_column(sa.String(16))
+    # The place's key (domain.hotspots.Hotspot.key, or "h3:<cell>" for a finding made from an
+    # H3 cell before migration 0006), its peak (WGS84), its area (a GeoJSON Polygon) and the ids
+    # of the spots inside the area when it was confirmed.
+    place_key: Mapped[str] = mapped_column(sa.String(40))
     lat: Mapped[float]
     lon: Mapped[float]
+    geometry: Mapped[dict] = mapped_column(JSONType)
+    spot_ids: Mapped[list] = mapped_column(JSONType)
     title: Mapped[str] = mapped_column(sa.String(200))
     recommendation: Mapped[str] = mapped_column(sa.Text)
     # The hotspot's figures when it was confirmed (z, p, n reports, n participants, share at

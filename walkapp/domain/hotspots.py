@@ -1,78 +1,104 @@
-"""Hotspots: H3 cells ranked by the Getis-Ord Gi* statistic, never by counts alone. Pure.
+"""Hotspots: places where the group's unease is concentrated more than chance explains. Pure.
 
-The steps, each a function below so each can be checked by hand:
+The method DESIGN.md fixes ("Numbers fixed now"), step by step, each a function below:
 
-1. **Value of a cell** (:func:`cell_values`). Every spot falls in its H3 cell of
-   ``cells.HOTSPOT_RESOLUTION``. A participant counts once per cell: per participant and cell we
-   keep their *most severe* heat weight (``thresholds.heat_weight``: feeling 1 -> 1.0,
-   2 -> 0.5, 3..5 -> 0), and the cell's value is the sum of these over its participants. Thirty
-   "very unsafe" spots of one person in one corner weigh 1.0, exactly like one such spot; three
-   people who each found the corner very unsafe weigh 3.0. Taking the most severe (rather than
-   the mean) keeps what the person said most strongly about the place: a participant who tagged
-   a corner twice, once "unsafe" and once "so-so", did find it unsafe.
+1. **Metric positions** (:func:`to_metric`): WGS84 -> Lambert-93 (EPSG:2154) with pyproj, so
+   "50 m" means 50 m on the ground.
 
-2. **Study area** (:func:`study_area`): the cells that hold at least one spot, plus their six
-   neighbours, the latter with value 0 when they hold none. This is where the groups walked
-   (within one cell, about 25 m, of a spot). Taking every cell of the project perimeter instead
-   would count streets nobody walked as "calm" and inflate every z-score; taking only the cells
-   with spots would leave no calm background at all. The choice is made once, here.
+2. **Units** (:func:`make_units`): each participant counts once per place. A participant's
+   spots in one square of a 10 m grid (Lambert-93) make one unit, at the mean of their
+   positions, valued with their *most severe* heat weight (``thresholds.heat_weight``: feeling
+   1 -> 1.0, 2 -> 0.5, 3..5 -> 0). Values are kept in half-units (0, 1, 2) so that sums and
+   ties are exact integers. The grid is fine enough that no grid line splits a place: the
+   neighbourhood (step 4) is a 50 m disc around each unit, not the square.
 
-3. **Getis-Ord Gi*** (:func:`gi_star`), with binary contiguity weights: w_ij = 1 for the cell
-   itself and for its neighbours inside the study area, 0 otherwise (H3 gives every cell six
-   neighbours at the same distance). With X̄ and S the mean and the (population) standard
-   deviation of the values over all n cells of the study area:
+3. **Study area** (:func:`study_area`): where the group walked — the 50 m buffer of the stops
+   joined in their order, of the recorded traces and of the spots, clipped to the perimeter.
+   Spots outside it are left out. The route and the traces are sampled every 10 m inside the
+   area as units of value 0 ("walked here, said nothing"), so the calm parts of the route count
+   as calm. Not every 10 m square of the buffer: squares 50 m off the route were never walked,
+   and counting them as calm would make the route itself look hot.
 
-       Gi* = (Σ_j w_ij x_j − X̄ Σ_j w_ij) / (S √[(n Σ_j w_ij² − (Σ_j w_ij)²) / (n − 1)])
+4. **Getis-Ord Gi*** (:func:`gi_star`) with a binary distance band of 50 m, the unit itself
+   included: the z-score of the sum of values within 50 m against the mean and the (population)
+   standard deviation of all n units (Getis & Ord 1992; checked against ``esda.G_Local``).
 
-   (Getis & Ord 1992; Ord & Getis 1995), a z-score under the null hypothesis of no spatial
-   association. The two-sided p-value is erfc(|z| / √2).
+5. **Candidates** (:func:`candidates`): a unit that felt unsafe with at least
+   ``MIN_HOTSPOT_PARTICIPANTS`` distinct participants who felt unsafe within 50 m. Only these
+   are tested: one person with thirty spots is never a candidate.
 
-   *Metric?* DESIGN asks for metric work in a metric projection (Lambert-93). Contiguity on
-   H3 needs none: the cells of one resolution are equal-area to within a few percent across a
-   city and their six neighbours sit at one centre-to-centre distance, so "the cell and its
-   neighbours" is the same metric neighbourhood (a disc of about 75 m across at resolution 11)
-   everywhere in the study area. Projecting to EPSG:2154 would only matter for distance-band
-   weights, which we do not use.
+6. **Inference** (:func:`conditional_p`): conditional randomisation as ``esda`` does — the
+   unit's own value held, its k - 1 neighbours drawn from the n - 1 other units — with a fixed
+   seed (a page shows the same result twice) and ``max(999, 20 x m)`` draws for m tests, so a
+   single place can pass the Benjamini-Hochberg correction (:func:`benjamini_hochberg`,
+   false discovery rate ``ALPHA``). Draws are with replacement: the null's spread is then
+   slightly larger than without (by (n - 1) / (n - k)), which errs on the side of "no hotspot".
 
-4. **Hotspot** (:func:`hotspots`): a cell with z > 1.96 (so p < 0.05) *and* at least
-   ``thresholds.MIN_HOTSPOT_PARTICIPANTS`` distinct participants who gave it a positive heat
-   weight. Hotspots are ranked by z (descending), never by counts.
+7. **Places** (:func:`merge`): significant units closer than 50 m to each other form one place,
+   one hotspot, whose area is the convex hull of its units widened by 25 m; its figures are over
+   the spots inside that area, and it is named by the nearest stop.
 
-Each hotspot then carries its figures, a few representative comments (the most severe, at most
-one per participant) and photos. Share at night, top categories and mean feeling are over the
-cell's spots (n reports, shown beside them); a view shows a rate or mean only when the cell has
-enough people (``thresholds.enough_people`` of n participants), "not enough answers" otherwise.
+Below the power of any test (fewer than ``MIN_SPOTS_FOR_TEST`` spots or fewer than
+``MIN_PARTICIPANTS_FOR_TEST`` participants) nothing is tested: the candidates, merged the same
+way, are shown as *consensus places*, labelled as such.
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from functools import cache
+from typing import Any
 
-from . import cells
+import numpy as np
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
 from .thresholds import MIN_HOTSPOT_PARTICIPANTS, heat_weight
 
-# z above which a cell is a hotspot: the two-sided 5 % level (p(1.96) = 0.04999...).
-Z_THRESHOLD = 1.96
+# The distance band of the neighbourhood (DESIGN: 50 m unless a reason is written).
+BAND_M = 50.0
+# The grid a participant counts once in (DESIGN: <= 10 m), and the step the route is sampled at.
+GRID_M = 10.0
+ROUTE_STEP_M = 10.0
+# Half the band: how far a hotspot's area reaches beyond its outermost units.
+AREA_MARGIN_M = BAND_M / 2
+# False discovery rate of the Benjamini-Hochberg correction across the places tested.
+ALPHA = 0.05
+# Permutations: at least 999, and at least 20 per test so that a single place can pass the
+# correction over m tests (the smallest pseudo p-value is 1 / (permutations + 1)).
+MIN_PERMUTATIONS = 999
+PERMUTATIONS_PER_TEST = 20
+# Above this many draws (permutations x the largest neighbourhood), testing every candidate unit
+# would take minutes and gigabytes on a year of walks: the candidate *places* are tested instead,
+# each at its peak unit (candidates closer than the band merged first), as the issue allows.
+MAX_DRAWS = 30_000_000
+# The fixed seed: the same data give the same page.
+SEED = 20261201
+# Below these, no test has the power to find anything: consensus places instead.
+MIN_SPOTS_FOR_TEST = 30
+MIN_PARTICIPANTS_FOR_TEST = 5
 # How much of each hotspot a page shows.
 TOP_CATEGORIES = 3
 REPRESENTATIVE_COMMENTS = 3
 REPRESENTATIVE_PHOTOS = 4
 NIGHT = "night"
+HOTSPOT = "hotspot"
+CONSENSUS = "consensus"
 
-K = TypeVar("K", bound=Hashable)
+LatLon = tuple[float, float]
 
 
 @dataclass(frozen=True)
 class Spot:
     """One observation, as a plain record (the service builds these from rows).
 
-    ``cell`` may be given; otherwise it is computed from ``lat``/``lon``. ``photos`` are opaque
-    references (the service's photo records), handed back as they came.
+    ``photos`` are opaque references (the service's photo records), handed back as they came.
     """
 
     participant_id: int
@@ -80,19 +106,11 @@ class Spot:
     category: str
     light_condition: str
     recorded_at: datetime
-    lat: float | None = None
-    lon: float | None = None
-    cell: str | None = None
+    lat: float
+    lon: float
     comment: str | None = None
     photos: tuple[Any, ...] = ()
     id: int | None = None
-
-    def cell_id(self) -> str:
-        if self.cell is not None:
-            return self.cell
-        if self.lat is None or self.lon is None:
-            raise ValueError("a spot needs a cell or a position")
-        return cells.cell_of(self.lat, self.lon)
 
     @property
     def weight(self) -> float:
@@ -100,9 +118,13 @@ class Spot:
 
 
 @dataclass(frozen=True)
-class GiStar:
-    z: float
-    p: float
+class StopPoint:
+    """A numbered stop of a walk (names a hotspot: "near stop 2 — Underpass")."""
+
+    number: int
+    name: str
+    lat: float
+    lon: float
 
 
 @dataclass(frozen=True)
@@ -119,19 +141,25 @@ class PhotoOfSpot:
 
 @dataclass(frozen=True)
 class Hotspot:
-    cell: str
-    lat: float
+    """One place: a hotspot (tested, significant) or a consensus place (not tested)."""
+
+    key: str  # stable name of the place: a hash of its spots' ids
+    kind: str  # HOTSPOT or CONSENSUS
+    lat: float  # the peak unit (WGS84)
     lon: float
-    boundary: list[tuple[float, float]]
-    value: float  # the cell's x: sum over participants of their most severe heat weight
-    z: float
-    p: float
-    n_reports: int  # spots in the cell, whatever their feeling
-    n_participants: int  # distinct participants with a spot in the cell
-    n_heat_participants: int  # distinct participants who gave the cell a positive weight
-    n_night: int  # spots recorded at night
-    top_categories: list[tuple[str, int]]  # (category, spots), most frequent first
-    mean_feeling: float  # over the cell's spots
+    polygon: list[LatLon]  # the area's outer ring, (lat, lon)
+    spot_ids: tuple[int, ...]  # the spots inside the area
+    z: float | None  # Gi* of the peak unit (None for a consensus place)
+    p: float | None  # its permutation pseudo p-value
+    q: float | None  # after the Benjamini-Hochberg correction
+    n_reports: int  # spots in the area, whatever their feeling
+    n_participants: int  # distinct participants with a spot in the area
+    n_heat_participants: int  # distinct participants who felt unsafe there
+    n_night: int
+    top_categories: list[tuple[str, int]]
+    mean_feeling: float
+    stop: StopPoint | None = None
+    stop_distance_m: float | None = None
     comments: list[Comment] = field(default_factory=list)
     photos: list[PhotoOfSpot] = field(default_factory=list)
 
@@ -139,13 +167,25 @@ class Hotspot:
     def share_night(self) -> float:
         return self.n_night / self.n_reports if self.n_reports else 0.0
 
+    def geometry(self) -> dict[str, Any]:
+        """The area as a GeoJSON Polygon (RFC 7946: [lon, lat], closed ring)."""
+        ring = [[round(lon, 7), round(lat, 7)] for lat, lon in self.polygon]
+        if ring and ring[0] != ring[-1]:
+            ring.append(ring[0])
+        return {"type": "Polygon", "coordinates": [ring]}
+
     def snapshot(self) -> dict[str, Any]:
-        """The statistics as plain JSON (kept with a finding: the figures it was confirmed on)."""
+        """The figures as plain JSON (kept with a finding: the figures it was confirmed on)."""
+
+        def rounded(value: float | None) -> float | None:
+            return None if value is None else round(value, 6)
+
         return {
-            "cell": self.cell,
-            "value": round(self.value, 6),
-            "z": round(self.z, 6),
+            "key": self.key,
+            "kind": self.kind,
+            "z": rounded(self.z),
             "p": self.p,
+            "q": rounded(self.q),
             "n_reports": self.n_reports,
             "n_participants": self.n_participants,
             "n_heat_participants": self.n_heat_participants,
@@ -153,91 +193,237 @@ class Hotspot:
             "share_night": round(self.share_night, 6),
             "top_categories": [[code, n] for code, n in self.top_categories],
             "mean_feeling": round(self.mean_feeling, 6),
+            "stop": None if self.stop is None else [self.stop.number, self.stop.name],
         }
 
 
-# --- 1. Cell values -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Analysis:
+    """What the page shows: the hotspots, or the consensus places, and how they were found."""
+
+    hotspots: list[Hotspot]
+    consensus: list[Hotspot]
+    tested: bool  # False: below the power of any test
+    n_tested: int  # m, the units tested
+    permutations: int
+    n_spots: int
+    n_participants: int
 
 
-def by_cell(spots: Iterable[Spot]) -> dict[str, list[Spot]]:
-    grouped: dict[str, list[Spot]] = defaultdict(list)
-    for spot in spots:
-        grouped[spot.cell_id()].append(spot)
-    return dict(grouped)
+# --- 1. Metric positions --------------------------------------------------------------------
 
 
-def participant_weights(spots: Iterable[Spot]) -> dict[int, float]:
-    """Each participant's most severe heat weight among `spots` (one cell's spots)."""
-    weights: dict[int, float] = {}
-    for spot in spots:
-        weights[spot.participant_id] = max(weights.get(spot.participant_id, 0.0), spot.weight)
-    return weights
+@cache
+def _transformers():
+    from pyproj import Transformer
+
+    forward = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
+    back = Transformer.from_crs("EPSG:2154", "EPSG:4326", always_xy=True)
+    return forward, back
 
 
-def cell_value(spots: Iterable[Spot]) -> float:
-    """x of one cell: the sum, over its participants, of their most severe heat weight."""
-    return sum(participant_weights(spots).values())
+def to_metric(lats: Sequence[float], lons: Sequence[float]) -> np.ndarray:
+    """(n, 2) array of Lambert-93 metres (x east, y north)."""
+    x, y = _transformers()[0].transform(np.asarray(lons, float), np.asarray(lats, float))
+    return np.column_stack([np.atleast_1d(x), np.atleast_1d(y)])
 
 
-def cell_values(grouped: Mapping[str, Iterable[Spot]]) -> dict[str, float]:
-    return {cell: cell_value(spots) for cell, spots in grouped.items()}
+def to_wgs84(xy: np.ndarray) -> list[LatLon]:
+    lon, lat = _transformers()[1].transform(xy[:, 0], xy[:, 1])
+    return list(zip(np.atleast_1d(lat).tolist(), np.atleast_1d(lon).tolist(), strict=True))
 
 
-# --- 2. Study area --------------------------------------------------------------------------
+# --- 2. Units -------------------------------------------------------------------------------
 
 
-def study_area(values: Mapping[str, float]) -> dict[str, float]:
-    """The cells with spots and their neighbours (value 0 where they have none)."""
-    area = dict(values)
-    for cell in values:
-        for other in cells.neighbours(cell):
-            area.setdefault(other, 0.0)
-    return area
+@dataclass(frozen=True)
+class Units:
+    xy: np.ndarray  # (n, 2) metres
+    value: np.ndarray  # half-units: 2 x the most severe heat weight (0, 1, 2)
+    participant: np.ndarray  # participant id, -1 for a route sample
 
 
-# --- 3. Getis-Ord Gi* -----------------------------------------------------------------------
+def make_units(xy: np.ndarray, participants: np.ndarray, halves: np.ndarray) -> Units:
+    """One unit per participant and 10 m square: mean position, most severe value."""
+    if len(xy) == 0:
+        return Units(np.zeros((0, 2)), np.zeros(0, np.int64), np.zeros(0, np.int64))
+    square = np.floor(xy / GRID_M).astype(np.int64)
+    keys = np.column_stack([participants, square])
+    _, group, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+    group = group.ravel()
+    m = len(counts)
+    mean = np.column_stack([np.bincount(group, xy[:, i], minlength=m) / counts for i in range(2)])
+    value = np.zeros(m, np.int64)
+    np.maximum.at(value, group, halves)
+    who = np.zeros(m, np.int64)
+    who[group] = participants
+    return Units(mean, value, who)
 
 
-def two_sided_p(z: float) -> float:
-    """P(|Z| >= |z|) for a standard normal Z."""
-    return math.erfc(abs(z) / math.sqrt(2))
+# --- 3. Study area --------------------------------------------------------------------------
+
+
+def _metric_perimeter(perimeter: Mapping[str, Any] | None):
+    if not perimeter:
+        return None
+    geometry = shapely.geometry.shape(perimeter.get("geometry", perimeter))
+    return shapely.transform(geometry, lambda c: to_metric(c[:, 1], c[:, 0]) if len(c) else c)
+
+
+def study_area(
+    lines: Sequence[np.ndarray], spots_xy: np.ndarray, perimeter: Mapping[str, Any] | None
+):
+    """The 50 m buffer of the lines (stops in order, traces) and the spots, clipped."""
+    parts = [shapely.LineString(line) for line in lines if len(line) >= 2]
+    parts += [shapely.Point(line[0]) for line in lines if len(line) == 1]
+    parts.append(shapely.MultiPoint(spots_xy) if len(spots_xy) else shapely.Point())
+    area = shapely.union_all([shapely.buffer(p, BAND_M, quad_segs=4) for p in parts])
+    clip = _metric_perimeter(perimeter)
+    return area if clip is None else shapely.intersection(area, clip)
+
+
+def route_samples(lines: Sequence[np.ndarray], area=None) -> np.ndarray:
+    """Points every 10 m along the lines, inside `area` (the perimeter) if there is one."""
+    samples = []
+    for line in lines:
+        if len(line) < 2:
+            continue
+        shape = shapely.LineString(line)
+        steps = np.arange(0.0, shape.length + 1e-9, ROUTE_STEP_M)
+        samples.append(shapely.get_coordinates(shapely.line_interpolate_point(shape, steps)))
+    if not samples:
+        return np.zeros((0, 2))
+    points = np.vstack(samples)
+    if area is None:
+        return points
+    shapely.prepare(area)
+    return points[shapely.contains_xy(area, points[:, 0], points[:, 1])]
+
+
+# --- 4. Getis-Ord Gi* -----------------------------------------------------------------------
+
+
+def neighbour_pairs(tree: cKDTree, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of every unit of `tree` within the band of each point of `xy`, itself
+    included."""
+    found = tree.query_ball_point(xy, BAND_M, return_sorted=False)
+    lengths = np.fromiter((len(f) for f in found), np.int64, len(found))
+    rows = np.repeat(np.arange(len(xy)), lengths)
+    cols = np.fromiter((j for f in found for j in f), np.int64, int(lengths.sum()))
+    return rows, cols
 
 
 def gi_star(
-    values: Mapping[K, float], neighbours: Callable[[K], Iterable[K]] | Mapping[K, Iterable[K]]
-) -> dict[K, GiStar]:
-    """Gi* (z-score and two-sided p) of every cell of `values` (the whole study area).
+    xy: np.ndarray, values: np.ndarray, at: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gi* z-scores (binary 50 m band, self included) of the units `at` (all by default),
+    with each one's local sum and neighbourhood size k:
 
-    `neighbours` gives a cell's neighbours (a function or a mapping); those outside `values`
-    are ignored. The cell itself always has weight 1. With fewer than two cells, or every cell
-    equal (S = 0), nothing stands out: z = 0, p = 1 everywhere.
+        Gi* = (L_i - X̄ k_i) / (S √[(n k_i - k_i²) / (n - 1)])
+
+    z = 0 where nothing can stand out (S = 0, or the neighbourhood is the whole area).
     """
-    near = neighbours.__getitem__ if isinstance(neighbours, Mapping) else neighbours
+    values = np.asarray(values, float)
+    at = np.arange(len(values)) if at is None else at
     n = len(values)
-    if n < 2:
-        return {cell: GiStar(0.0, 1.0) for cell in values}
-    mean = sum(values.values()) / n
-    variance = sum(x * x for x in values.values()) / n - mean * mean
-    s = math.sqrt(variance) if variance > 1e-12 else 0.0
-    result: dict[K, GiStar] = {}
-    for cell in values:
-        local = {cell, *(j for j in near(cell) if j in values)}
-        w_sum = len(local)  # binary weights: Σ w_ij = Σ w_ij² = the neighbourhood's size
-        numerator = sum(values[j] for j in local) - mean * w_sum
-        spread = (n * w_sum - w_sum * w_sum) / (n - 1)
-        if s == 0.0 or spread <= 0.0:  # the neighbourhood is the whole area: no contrast
-            result[cell] = GiStar(0.0, 1.0)
-            continue
-        z = numerator / (s * math.sqrt(spread))
-        result[cell] = GiStar(z, two_sided_p(z))
-    return result
+    if n < 2 or len(at) == 0:
+        return np.zeros(len(at)), np.zeros(len(at)), np.ones(len(at))
+    rows, cols = neighbour_pairs(cKDTree(xy), xy[at])
+    local = np.bincount(rows, values[cols], minlength=len(at))
+    k = np.bincount(rows, minlength=len(at)).astype(float)
+    mean, s = values.mean(), values.std()
+    spread = (n * k - k * k) / (n - 1)
+    ok = (spread > 0) & (s > 1e-12)
+    z = np.zeros(len(at))
+    z[ok] = (local[ok] - mean * k[ok]) / (s * np.sqrt(spread[ok]))
+    return z, local, k
 
 
-# --- 4. Hotspots ----------------------------------------------------------------------------
+# --- 5. Candidates --------------------------------------------------------------------------
 
 
-def is_hotspot(stat: GiStar, heat_participants: int) -> bool:
-    return stat.z > Z_THRESHOLD and heat_participants >= MIN_HOTSPOT_PARTICIPANTS
+def candidates(units: Units) -> np.ndarray:
+    """Indices of the units that felt unsafe with >= 3 distinct participants who felt unsafe
+    within the band (the unit's own participant included)."""
+    unsafe = np.flatnonzero(units.value > 0)
+    if len(unsafe) < MIN_HOTSPOT_PARTICIPANTS:
+        return np.zeros(0, np.int64)
+    xy = units.xy[unsafe]
+    rows, cols = neighbour_pairs(cKDTree(xy), xy)
+    people = np.unique(np.column_stack([rows, units.participant[unsafe][cols]]), axis=0)
+    distinct = np.bincount(people[:, 0], minlength=len(unsafe))
+    return unsafe[distinct >= MIN_HOTSPOT_PARTICIPANTS]
+
+
+# --- 6. Inference ---------------------------------------------------------------------------
+
+
+def permutations_for(m: int) -> int:
+    return max(MIN_PERMUTATIONS, PERMUTATIONS_PER_TEST * m)
+
+
+def conditional_p(
+    values: np.ndarray,
+    own: np.ndarray,
+    local: np.ndarray,
+    k: np.ndarray,
+    permutations: int,
+    seed: int = SEED,
+) -> np.ndarray:
+    """One-sided pseudo p-values (larger + 1) / (permutations + 1) of local sums.
+
+    `values` are the n units' integer values; test t holds its own value own[t] and draws its
+    k[t] - 1 neighbours from the n - 1 others. One matrix of draws per distinct own value
+    serves every k at once (cumulative sums), so the cost is permutations x max k.
+    """
+    values = np.asarray(values, np.int64)
+    own, local, k = (np.asarray(a, np.int64) for a in (own, local, k))
+    p = np.ones(len(own))
+    rng = np.random.default_rng(seed)
+    k_max = int(k.max(initial=1))
+    for value in np.unique(own):
+        tests = np.flatnonzero(own == value)
+        others = np.delete(values, np.flatnonzero(values == value)[0])
+        draws = others[rng.integers(0, len(others), size=(permutations, max(k_max - 1, 1)))]
+        sums = np.cumsum(draws, axis=1, dtype=np.int32)
+        for size in np.unique(k[tests]):
+            chosen = tests[k[tests] == size]
+            null = np.zeros(permutations, np.int64) if size < 2 else sums[:, size - 2]
+            tally = np.bincount(null, minlength=int(null.max()) + 2)
+            at_least = np.cumsum(tally[::-1])[::-1]  # at_least[s] = #(null >= s)
+            need = np.clip(local[chosen] - value, 0, len(at_least) - 1)
+            larger = np.where(local[chosen] - value >= len(at_least), 0, at_least[need])
+            p[chosen] = (larger + 1) / (permutations + 1)
+    return p
+
+
+def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """q-values (Benjamini & Hochberg 1995): reject where q <= ALPHA."""
+    p = np.asarray(p, float)
+    m = len(p)
+    if m == 0:
+        return p
+    order = np.argsort(p)
+    scaled = p[order] * m / np.arange(1, m + 1)
+    q = np.minimum.accumulate(scaled[::-1])[::-1]
+    out = np.empty(m)
+    out[order] = np.minimum(q, 1.0)
+    return out
+
+
+# --- 7. Places ------------------------------------------------------------------------------
+
+
+def merge(xy: np.ndarray) -> np.ndarray:
+    """Component label of each point: points closer than the band are one place."""
+    if len(xy) == 0:
+        return np.zeros(0, np.int64)
+    pairs = cKDTree(xy).query_pairs(BAND_M, output_type="ndarray")
+    graph = coo_matrix(
+        (np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])) if len(pairs) else ([], ([], [])),
+        shape=(len(xy), len(xy)),
+    )
+    return connected_components(graph, directed=False)[1]
 
 
 def _severity_order(spot: Spot) -> tuple:
@@ -270,42 +456,178 @@ def representative_photos(spots: Iterable[Spot], limit: int = REPRESENTATIVE_PHO
     return (firsts + rest)[:limit]
 
 
-def describe(cell: str, spots: list[Spot], value: float, stat: GiStar) -> Hotspot:
-    """A cell's figures, comments and photos."""
-    lat, lon = cells.centre(cell)
-    categories = Counter(spot.category for spot in spots)
+def nearest_stop(
+    stops: Sequence[StopPoint], stops_xy: np.ndarray, point: np.ndarray
+) -> tuple[StopPoint | None, float | None]:
+    if not stops:
+        return None, None
+    distances = np.hypot(*(stops_xy - point).T)
+    best = int(np.argmin(distances))
+    return stops[best], float(distances[best])
+
+
+@dataclass(frozen=True)
+class _Context:
+    spots: Sequence[Spot]
+    spots_xy: np.ndarray
+    stops: Sequence[StopPoint]
+    stops_xy: np.ndarray
+
+
+def describe(ctx: _Context, kind: str, members: np.ndarray, peak: np.ndarray, stats) -> Hotspot:
+    """A place from its member units' positions: its area, spots, figures and name."""
+    hull = shapely.convex_hull(shapely.MultiPoint(members))
+    area = shapely.buffer(hull, AREA_MARGIN_M, quad_segs=4)
+    inside = shapely.contains_xy(area, ctx.spots_xy[:, 0], ctx.spots_xy[:, 1])
+    spots = [s for s, keep in zip(ctx.spots, inside, strict=True) if keep]
+    ids = tuple(sorted(s.id for s in spots if s.id is not None))
+    key_source = ",".join(map(str, ids)) or ",".join(f"{v:.1f}" for v in peak)
+    ring = to_wgs84(shapely.get_coordinates(area.exterior))
+    categories = Counter(s.category for s in spots)
+    lat, lon = to_wgs84(peak.reshape(1, 2))[0]
+    stop, distance = nearest_stop(ctx.stops, ctx.stops_xy, peak)
+    z, p, q = stats
     return Hotspot(
-        cell=cell,
+        key=hashlib.sha256(key_source.encode()).hexdigest()[:16],
+        kind=kind,
         lat=lat,
         lon=lon,
-        boundary=cells.boundary(cell),
-        value=value,
-        z=stat.z,
-        p=stat.p,
+        polygon=ring,
+        spot_ids=ids,
+        z=z,
+        p=p,
+        q=q,
         n_reports=len(spots),
-        n_participants=len({spot.participant_id for spot in spots}),
-        n_heat_participants=sum(1 for w in participant_weights(spots).values() if w > 0),
-        n_night=sum(1 for spot in spots if spot.light_condition == NIGHT),
-        # Most frequent first; ties in the order of the category codes, so pages are stable.
+        n_participants=len({s.participant_id for s in spots}),
+        n_heat_participants=len({s.participant_id for s in spots if s.weight > 0}),
+        n_night=sum(1 for s in spots if s.light_condition == NIGHT),
         top_categories=sorted(categories.items(), key=lambda item: (-item[1], item[0]))[
             :TOP_CATEGORIES
         ],
-        mean_feeling=sum(spot.feeling for spot in spots) / len(spots),
+        mean_feeling=sum(s.feeling for s in spots) / len(spots) if spots else 0.0,
+        stop=stop,
+        stop_distance_m=distance,
         comments=representative_comments(spots),
         photos=representative_photos(spots),
     )
 
 
-def hotspots(spots: Iterable[Spot]) -> list[Hotspot]:
-    """The hotspots among `spots`, highest z first (ties: more participants, then the cell)."""
-    grouped = by_cell(spots)
-    weights = {cell: participant_weights(cell_spots) for cell, cell_spots in grouped.items()}
-    values = {cell: sum(people.values()) for cell, people in weights.items()}
-    stats = gi_star(study_area(values), cells.neighbours)
+def _places(ctx: _Context, kind: str, xy: np.ndarray, z: np.ndarray, p, q) -> list[Hotspot]:
+    labels = merge(xy)
     found = []
-    for cell, cell_spots in grouped.items():
-        heat_people = sum(1 for w in weights[cell].values() if w > 0)
-        if is_hotspot(stats[cell], heat_people):
-            found.append(describe(cell, cell_spots, values[cell], stats[cell]))
-    found.sort(key=lambda h: (-h.z, -h.n_heat_participants, h.cell))
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        peak = members[np.argmax(z[members])]
+        stats = (None, None, None)
+        if kind == HOTSPOT:
+            stats = (float(z[peak]), float(p[peak]), float(q[peak]))
+        place = describe(ctx, kind, xy[members], xy[peak], stats)
+        if place.n_heat_participants >= MIN_HOTSPOT_PARTICIPANTS:
+            found.append(place)
+    found.sort(key=lambda h: (-(h.z or 0.0), -h.n_heat_participants, h.key))
     return found
+
+
+def _peaks(xy: np.ndarray, chosen: np.ndarray, z, local, k):
+    """One candidate per candidate place: the unit of highest z of each merged group."""
+    labels = merge(xy[chosen])
+    order = np.lexsort((-z, labels))  # by place, highest z first
+    first = order[np.r_[True, labels[order][1:] != labels[order][:-1]]]
+    return chosen[first], z[first], local[first], k[first]
+
+
+def _metric_lines(lines: Iterable[Sequence[LatLon]]) -> list[np.ndarray]:
+    out = []
+    for line in lines:
+        if len(line):
+            lat, lon = np.asarray(line, float).T
+            out.append(to_metric(lat, lon))
+    return out
+
+
+def analyse(
+    spots: Sequence[Spot],
+    *,
+    lines: Iterable[Sequence[LatLon]] = (),
+    stops: Sequence[StopPoint] = (),
+    perimeter: Mapping[str, Any] | None = None,
+    seed: int = SEED,
+) -> Analysis:
+    """The hotspots of `spots` (or their consensus places when too few to test).
+
+    `lines` are the walks' stops in their order and the participants' traces, as (lat, lon)
+    sequences; `stops` name the places; `perimeter` is the project's GeoJSON perimeter.
+    """
+    spots = [s for s in spots if s.lat is not None and s.lon is not None]
+    xy = to_metric([s.lat for s in spots], [s.lon for s in spots]) if spots else np.zeros((0, 2))
+    metric_lines = _metric_lines(lines)
+    # The study area is the buffer of the lines and the spots clipped to the perimeter: each
+    # spot and each route sample lies in its own buffer, so being in the area is being in the
+    # perimeter (the union of the buffers, see study_area(), is never needed here).
+    clip = _metric_perimeter(perimeter)
+    if len(xy) and clip is not None:
+        shapely.prepare(clip)
+        keep = shapely.contains_xy(clip, xy[:, 0], xy[:, 1])
+        spots, xy = [s for s, k in zip(spots, keep, strict=True) if k], xy[keep]
+    stops_xy = to_metric([s.lat for s in stops], [s.lon for s in stops]) if stops else None
+    ctx = _Context(spots, xy, list(stops), stops_xy)
+    units = make_units(
+        xy,
+        np.array([s.participant_id for s in spots], np.int64),
+        np.array([round(2 * s.weight) for s in spots], np.int64),
+    )
+    background = route_samples(metric_lines, clip)
+    units = Units(
+        np.vstack([units.xy, background]),
+        np.concatenate([units.value, np.zeros(len(background), np.int64)]),
+        np.concatenate([units.participant, np.full(len(background), -1, np.int64)]),
+    )
+    n_participants = len({s.participant_id for s in spots})
+    chosen = candidates(units)
+    z, local, k = gi_star(units.xy, units.value, chosen)
+    tested = len(spots) >= MIN_SPOTS_FOR_TEST and n_participants >= MIN_PARTICIPANTS_FOR_TEST
+    if not tested:
+        consensus = _places(ctx, CONSENSUS, units.xy[chosen], z, None, None)
+        return Analysis([], consensus, False, 0, 0, len(spots), n_participants)
+    permutations = permutations_for(len(chosen))
+    if permutations * int(k.max(initial=1)) > MAX_DRAWS:
+        chosen, z, local, k = _peaks(units.xy, chosen, z, local, k)
+        permutations = permutations_for(len(chosen))
+    p = conditional_p(units.value, units.value[chosen], np.rint(local), k, permutations, seed)
+    q = benjamini_hochberg(p)
+    significant = (q <= ALPHA) & (z > 0)
+    found = _places(
+        ctx,
+        HOTSPOT,
+        units.xy[chosen][significant],
+        z[significant],
+        p[significant],
+        q[significant],
+    )
+    return Analysis(found, [], True, len(chosen), permutations, len(spots), n_participants)
+
+
+def hotspots(spots: Sequence[Spot], **context) -> list[Hotspot]:
+    """The hotspots alone (see :func:`analyse`)."""
+    return analyse(spots, **context).hotspots
+
+
+def explain_numbers() -> dict[str, Any]:
+    """The numbers the page's explanation quotes."""
+    return {
+        "band": int(BAND_M),
+        "grid": int(GRID_M),
+        "people": MIN_HOTSPOT_PARTICIPANTS,
+        "alpha": ALPHA,
+        "min_permutations": MIN_PERMUTATIONS,
+        "per_test": PERMUTATIONS_PER_TEST,
+        "min_spots": MIN_SPOTS_FOR_TEST,
+        "min_participants": MIN_PARTICIPANTS_FOR_TEST,
+    }
+
+
+def area_contains(geometry: Mapping[str, Any] | None, lat: float, lon: float) -> bool:
+    """Whether a GeoJSON area (a finding's) holds this point."""
+    if not geometry:
+        return False
+    return bool(shapely.geometry.shape(geometry).covers(shapely.Point(lon, lat)))

@@ -1,4 +1,5 @@
-"""Hotspots of a project (ranked by Getis-Ord Gi*) and the findings confirmed from them.
+"""Hotspots of a project (Gi* on a 50 m band, permutation tests) and the findings confirmed
+from them.
 
 Thin views: parse the filters, call services.hotspots, render. Everyone on the project reads
 (READ); confirming, editing and deleting a finding is project work (EDIT_PROJECT: planners and
@@ -8,7 +9,8 @@ taken from the form.
 
 from __future__ import annotations
 
-import h3
+import re
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,11 +20,10 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..access import project_or_404
+from ..domain import hotspots as domain
 from ..domain import vocabularies
-from ..domain.cells import HOTSPOT_RESOLUTION
-from ..domain.hotspots import Z_THRESHOLD
 from ..domain.permissions import EDIT_PROJECT, READ, can
-from ..domain.thresholds import MIN_HOTSPOT_PARTICIPANTS, enough_people
+from ..domain.thresholds import enough_people
 from ..error_messages import flash_refusal
 from ..services import hotspots as service
 from ..services import triage as triage_service
@@ -62,12 +63,13 @@ class FindingForm(FlaskForm):
 HOTSPOT_FIELDS = (EVENT, CATEGORY, LIGHT)
 
 
-def _cell_or_404(cell: str) -> str:
-    if not (len(cell) <= 16 and h3.is_valid_cell(cell)):
+PLACE_KEY = re.compile(r"[0-9a-f]{16}")
+
+
+def _key_or_404(key: str) -> str:
+    if not PLACE_KEY.fullmatch(key):
         abort(404)
-    if h3.get_resolution(cell) != HOTSPOT_RESOLUTION:
-        abort(404)
-    return cell
+    return key
 
 
 def _page_context(project, filters: ObservationFilter) -> dict:
@@ -90,39 +92,38 @@ def _page_context(project, filters: ObservationFilter) -> dict:
 def hotspots(project_id: int):
     project = project_or_404(project_id, READ)
     filters = from_args(request.args, HOTSPOT_FIELDS)
+    analysis = service.analysis(project.id, filters)
     return render_template(
         "planner/hotspots.html",
-        hotspots=service.project_hotspots(project.id, filters),
-        findings=service.findings_by_cell(project.id),
-        z_threshold=Z_THRESHOLD,
-        min_participants=MIN_HOTSPOT_PARTICIPANTS,
+        analysis=analysis,
+        places=analysis.hotspots or analysis.consensus,
+        findings=service.findings_of(project.id, analysis.hotspots + analysis.consensus),
+        numbers=domain.explain_numbers(),
         **_page_context(project, filters),
     )
 
 
-@bp.route("/projects/<int:project_id>/hotspots/<cell>/confirm", methods=["GET", "POST"])
+@bp.route("/projects/<int:project_id>/hotspots/<key>/confirm", methods=["GET", "POST"])
 @login_required
-def confirm_finding(project_id: int, cell: str):
+def confirm_finding(project_id: int, key: str):
     project = project_or_404(project_id, EDIT_PROJECT)
-    cell = _cell_or_404(cell)
+    key = _key_or_404(key)
     filters = from_args(request.args, HOTSPOT_FIELDS)
-    existing = service.findings_by_cell(project.id).get(cell)
+    hotspot = service.place(project.id, key, filters)
+    if hotspot is None:
+        abort(404)
+    existing = service.findings_of(project.id, [hotspot]).get(key)
     if existing is not None:
         flash(_("This place is already a finding. You can edit it here."), "ok")
         return redirect(
             url_for("planner.edit_finding", project_id=project.id, finding_id=existing.id)
         )
-    hotspot = next(
-        (h for h in service.project_hotspots(project.id, filters) if h.cell == cell), None
-    )
-    if hotspot is None:
-        abort(404)
     form = FindingForm()
     if form.validate_on_submit():
         try:
             service.confirm(
                 project.id,
-                cell,
+                key,
                 filters,
                 title=form.title.data,
                 recommendation=form.recommendation.data,

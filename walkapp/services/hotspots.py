@@ -1,8 +1,10 @@
 """Hotspots of a project, and the findings planners confirm from them. No Flask here.
 
-The statistics are domain.hotspots (pure); this module reads the spots they need — the visible
-ones (``hidden_at IS NULL``) of the project's events, narrowed by the observation filter,
-selecting only the columns the statistics use — and keeps findings, each change in the audit log.
+The statistics are domain.hotspots (pure); this module reads what they need — the visible spots
+(``hidden_at IS NULL``) of the project's events, narrowed by the observation filter, selecting
+only the columns the statistics use; the events' stops in order and the participants' traces
+(the study area); the project's perimeter — and keeps findings (areas), each change in the audit
+log.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..domain import hotspots as domain
 from ..extensions import db, utcnow
-from ..models import Finding, Observation, Photo, StoredFile
+from ..models import Finding, Observation, Participant, Photo, Project, Stop, StoredFile, TrackPoint
 from . import audit
 from .errors import Conflict, Invalid, NotFound, Problem
 from .observation_filter import (
@@ -107,9 +109,59 @@ def spots(project_id: int, filters: ObservationFilter) -> list[domain.Spot]:
     ]
 
 
+def _stops(walk_ids: list[int]) -> list[tuple[int, domain.StopPoint]]:
+    query = (
+        sa.select(Stop.walk_id, Stop.number, Stop.name, Stop.lat, Stop.lon)
+        .where(Stop.walk_id.in_(walk_ids))
+        .order_by(Stop.walk_id, Stop.number)
+    )
+    return [
+        (row.walk_id, domain.StopPoint(row.number, row.name, row.lat, row.lon))
+        for row in db.session.execute(query)
+    ]
+
+
+def _traces(walk_ids: list[int]) -> list[list[tuple[float, float]]]:
+    """Each participant's recorded route, in time order."""
+    query = (
+        sa.select(TrackPoint.participant_id, TrackPoint.lat, TrackPoint.lon)
+        .join(Participant, Participant.id == TrackPoint.participant_id)
+        .where(Participant.walk_id.in_(walk_ids))
+        .order_by(TrackPoint.participant_id, TrackPoint.recorded_at)
+    )
+    traces: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    for participant_id, lat, lon in db.session.execute(query):
+        traces[participant_id].append((lat, lon))
+    return list(traces.values())
+
+
+def analysis(project_id: int, filters: ObservationFilter) -> domain.Analysis:
+    """The project's hotspots under `filters` (or its consensus places), and how they were
+    found: the study area is the events' stops in order, the traces and the spots."""
+    found = spots(project_id, filters)
+    walk_ids = scope(project_id, replace(filters, hidden=HIDDEN_EXCLUDE))
+    stops = _stops(walk_ids)
+    routes: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    for walk_id, stop in stops:
+        routes[walk_id].append((stop.lat, stop.lon))
+    perimeter = db.session.scalar(sa.select(Project.perimeter).where(Project.id == project_id))
+    return domain.analyse(
+        found,
+        lines=[*routes.values(), *_traces(walk_ids)],
+        stops=[stop for _walk, stop in stops],
+        perimeter=perimeter,
+    )
+
+
 def project_hotspots(project_id: int, filters: ObservationFilter) -> list[domain.Hotspot]:
     """The project's hotspots under `filters`, highest z first."""
-    return domain.hotspots(spots(project_id, filters))
+    return analysis(project_id, filters).hotspots
+
+
+def place(project_id: int, key: str, filters: ObservationFilter) -> domain.Hotspot | None:
+    """The hotspot or consensus place of this key under `filters`, if there is one."""
+    found = analysis(project_id, filters)
+    return next((h for h in found.hotspots + found.consensus if h.key == key), None)
 
 
 # --- Findings -------------------------------------------------------------------------------
@@ -137,8 +189,23 @@ def project_findings(project_id: int) -> list[Finding]:
     return list(db.session.scalars(query))
 
 
-def findings_by_cell(project_id: int) -> dict[str, Finding]:
-    return {finding.cell: finding for finding in project_findings(project_id)}
+def finding_of(findings: list[Finding], hotspot: domain.Hotspot) -> Finding | None:
+    """The finding this hotspot already is: the same place (key), or one whose area holds the
+    hotspot's peak or shares spots with it."""
+    ids = set(hotspot.spot_ids)
+    for finding in findings:
+        if finding.place_key == hotspot.key or ids & set(finding.spot_ids or ()):
+            return finding
+        if domain.area_contains(finding.geometry, hotspot.lat, hotspot.lon):
+            return finding
+    return None
+
+
+def findings_of(project_id: int, places: list[domain.Hotspot]) -> dict[str, Finding]:
+    """Place key -> the finding it already is, for the places that are one."""
+    findings = project_findings(project_id)
+    matched = {h.key: finding_of(findings, h) for h in places}
+    return {key: finding for key, finding in matched.items() if finding is not None}
 
 
 def project_finding(project_id: int, finding_id: int) -> Finding:
@@ -151,7 +218,7 @@ def project_finding(project_id: int, finding_id: int) -> Finding:
 
 def confirm(
     project_id: int,
-    cell: str,
+    key: str,
     filters: ObservationFilter,
     *,
     title: str | None,
@@ -160,21 +227,23 @@ def confirm(
 ) -> Finding:
     """Make a hotspot a finding, with the statistics computed now (never sent by the browser).
 
-    NotFound if the cell is not (or no longer) a hotspot under these filters; Conflict if the
-    project already has a finding there (edit that one).
+    The finding is the place's area, with the spots inside it and the figures now. NotFound if
+    the key is not (or no longer) a hotspot or consensus place under these filters; Conflict if
+    the place is already a finding (edit that one).
     """
     title, recommendation = _clean(title, recommendation)
-    hotspot = next((h for h in project_hotspots(project_id, filters) if h.cell == cell), None)
+    hotspot = place(project_id, key, filters)
     if hotspot is None:
-        raise NotFound({"cell": "not_a_hotspot"})
-    exists = sa.select(Finding.id).where(Finding.project_id == project_id, Finding.cell == cell)
-    if db.session.scalar(exists) is not None:
-        raise Conflict({"cell": "already_a_finding"})
+        raise NotFound({"place": "not_a_hotspot"})
+    if finding_of(project_findings(project_id), hotspot) is not None:
+        raise Conflict({"place": "already_a_finding"})
     snapshot: dict[str, Any] = {**hotspot.snapshot(), "filters": _filter_snapshot(filters)}
     now = utcnow()
     finding = Finding(
         project_id=project_id,
-        cell=cell,
+        place_key=hotspot.key,
+        geometry=hotspot.geometry(),
+        spot_ids=list(hotspot.spot_ids),
         lat=hotspot.lat,
         lon=hotspot.lon,
         title=title,
@@ -188,14 +257,14 @@ def confirm(
         with db.session.begin_nested():  # two planners confirming the same place at once
             db.session.add(finding)
     except IntegrityError:
-        raise Conflict({"cell": "already_a_finding"}) from None
+        raise Conflict({"place": "already_a_finding"}) from None
     audit.record(
         "create",
         "finding",
         finding.id,
         user_id=user_id,
         project_id=project_id,
-        details={"cell": cell, "title": title, "z": snapshot["z"], "p": snapshot["p"]},
+        details={"place": hotspot.key, "title": title, "z": snapshot["z"], "p": snapshot["p"]},
     )
     return finding
 
@@ -218,7 +287,7 @@ def edit(finding: Finding, *, title: str | None, recommendation: str | None, use
         finding.id,
         user_id=user_id,
         project_id=finding.project_id,
-        details={"cell": finding.cell, **changed},
+        details={"place": finding.place_key, **changed},
     )
     db.session.flush()
     return finding
@@ -232,7 +301,7 @@ def delete(finding: Finding, *, user_id: int) -> None:
         user_id=user_id,
         project_id=finding.project_id,
         details={
-            "cell": finding.cell,
+            "place": finding.place_key,
             "title": finding.title,
             "recommendation": finding.recommendation,
         },
