@@ -1,4 +1,4 @@
-"""Hotspots (domain.hotspots.analyse) of a year of walks and of one walk, permutations included.
+"""Hotspots (domain.hotspots.analyse) of a year of walks and of one walk, inference included.
 
 Usage: python bench/hotspots.py [--quick] [--repeat N]
 
@@ -13,7 +13,8 @@ reading the spots is the triage's indexed query, timed by bench/triage_paging.py
       unsafe at an underpass.
 
 What it times: analyse() end to end (projection to Lambert-93, units, study area, Gi*, the
-candidates, max(999, 20 x m) permutations, Benjamini-Hochberg, the places), best of N runs.
+candidates, the exact conditional-randomisation p-value of every candidate unit,
+Benjamini-Hochberg, the places), best of N runs.
 Figures are printed, never asserted.
 """
 
@@ -117,7 +118,7 @@ def timed(label: str, spots, lines, stops, repeat: int) -> None:
         best = min(best, time.perf_counter() - start)
     print(
         f"{label}: {len(spots):,} spots, {result.n_participants:,} participants -> "
-        f"{result.n_tested:,} tested, {result.permutations:,} permutations, "
+        f"{result.n_tested:,} tested (exact null), "
         f"{len(result.hotspots)} hotspots, {len(result.consensus)} consensus places; "
         f"best of {repeat}: {best:.3f} s"
     )

@@ -168,9 +168,42 @@ def test_benjamini_hochberg_by_hand():
     assert q.tolist() == pytest.approx([0.04, 0.05333333, 0.05333333, 0.5])
 
 
-def test_enough_permutations_for_the_tests():
-    assert hs.permutations_for(1) == 999
-    assert hs.permutations_for(200) == 4000
+# A route of n units: 1,000 of value 0, 60 of value 1, 25 of value 2.
+NULL_VALUES = np.repeat([0, 1, 2], [1000, 60, 25])
+
+
+@pytest.mark.parametrize(("k", "own", "observed"), [(12, 2, 5), (30, 0, 6), (60, 1, 9)])
+def test_the_exact_p_value_is_the_limit_of_the_permutations(k, own, observed):
+    """The same null drawn 200,000 times (own value held, k - 1 neighbours drawn with
+    replacement from the other units) agrees with the exact p within 4 standard errors."""
+    draws = 200_000
+    others = np.delete(NULL_VALUES, np.flatnonzero(own == NULL_VALUES)[0])
+    rng = np.random.default_rng(k)
+    sums = others[rng.integers(0, len(others), size=(draws, k - 1))].sum(axis=1)
+    monte_carlo = float(np.mean(sums >= observed))
+    (exact,) = hs.conditional_p(NULL_VALUES, [own], [own + observed], [k])
+    error = math.sqrt(exact * (1 - exact) / draws)
+    assert 0.001 < exact < 0.5  # a tail the draws can see
+    assert abs(monte_carlo - exact) < 4 * error
+
+
+def test_the_exact_null_by_hand():
+    # Two draws of 0, 1, 2 with shares 1/2, 1/4, 1/4: P(S >= s) for s = 0..4.
+    (tail,) = hs.null_tail(np.array([0.5, 0.25, 0.25]), [2]).values()
+    assert tail.tolist() == pytest.approx([1, 0.75, 0.5, 0.1875, 0.0625])
+    # The unit itself is left out of the shares: 3 others of value 0, 1 of value 2.
+    assert hs.value_shares(np.array([0, 0, 0, 2, 2]), 2).tolist() == [0.75, 0.0, 0.25]
+    # Nothing beyond the largest possible sum, and never exactly 0 or above 1.
+    p = hs.conditional_p(np.array([0, 0, 1, 2]), [0, 0, 1], [0, 5, 1], [3, 3, 1])
+    assert p.tolist() == [1.0, hs.P_FLOOR, 1.0]
+
+
+def test_a_single_place_can_pass_the_correction_over_many_tests():
+    # Exact p has no floor of 1 / (permutations + 1): 12 of 12 neighbours at 2 on a calm route.
+    values = np.repeat([0, 2], [5000, 40])
+    (p,) = hs.conditional_p(values, [2], [26], [13])
+    q = hs.benjamini_hochberg(np.r_[p, np.full(9999, 0.9)])
+    assert q[0] <= hs.ALPHA
 
 
 def test_the_same_data_give_the_same_result():

@@ -27,12 +27,17 @@ The method DESIGN.md fixes ("Numbers fixed now"), step by step, each a function 
    ``MIN_HOTSPOT_PARTICIPANTS`` distinct participants who felt unsafe within 50 m. Only these
    are tested: one person with thirty spots is never a candidate.
 
-6. **Inference** (:func:`conditional_p`): conditional randomisation as ``esda`` does — the
-   unit's own value held, its k - 1 neighbours drawn from the n - 1 other units — with a fixed
-   seed (a page shows the same result twice) and ``max(999, 20 x m)`` draws for m tests, so a
-   single place can pass the Benjamini-Hochberg correction (:func:`benjamini_hochberg`,
-   false discovery rate ``ALPHA``). Draws are with replacement: the null's spread is then
-   slightly larger than without (by (n - 1) / (n - k)), which errs on the side of "no hotspot".
+6. **Inference** (:func:`conditional_p`): the null of conditional randomisation as ``esda``
+   draws it — the unit's own value held, its k - 1 neighbours drawn with replacement from the
+   n - 1 other units — computed *exactly* instead of by random draws: the neighbours' sum is
+   then a sum of k - 1 independent draws of a value 0, 1 or 2 with the others' shares, whose
+   distribution is the (k - 1)-fold convolution (:func:`null_tail`), and p = P(S >= observed),
+   the limit of infinitely many permutations. Nothing is random, so a page shows the same
+   result twice without a seed, and every candidate unit is tested whatever the data size: p
+   has no floor of 1 / (permutations + 1), so a single place can pass the Benjamini-Hochberg
+   correction (:func:`benjamini_hochberg`, false discovery rate ``ALPHA``) over any m. With
+   replacement, the null's spread is slightly larger than without (by (n - 1) / (n - k)),
+   which errs on the side of "no hotspot".
 
 7. **Places** (:func:`merge`): significant units closer than 50 m to each other form one place,
    one hotspot, whose area is the convex hull of its units widened by 25 m; its figures are over
@@ -70,16 +75,9 @@ ROUTE_STEP_M = 10.0
 AREA_MARGIN_M = BAND_M / 2
 # False discovery rate of the Benjamini-Hochberg correction across the places tested.
 ALPHA = 0.05
-# Permutations: at least 999, and at least 20 per test so that a single place can pass the
-# correction over m tests (the smallest pseudo p-value is 1 / (permutations + 1)).
-MIN_PERMUTATIONS = 999
-PERMUTATIONS_PER_TEST = 20
-# Above this many draws (permutations x the largest neighbourhood), testing every candidate unit
-# would take minutes and gigabytes on a year of walks: the candidate *places* are tested instead,
-# each at its peak unit (candidates closer than the band merged first), as the issue allows.
-MAX_DRAWS = 30_000_000
-# The fixed seed: the same data give the same page.
-SEED = 20261201
+# The smallest p-value kept: below it float64 underflows (the exact p is never 0, the observed
+# neighbours being one of the possible draws); far below any correction's threshold.
+P_FLOOR = 1e-300
 # Below these, no test has the power to find anything: consensus places instead.
 MIN_SPOTS_FOR_TEST = 30
 MIN_PARTICIPANTS_FOR_TEST = 5
@@ -150,7 +148,7 @@ class Hotspot:
     polygon: list[LatLon]  # the area's outer ring, (lat, lon)
     spot_ids: tuple[int, ...]  # the spots inside the area
     z: float | None  # Gi* of the peak unit (None for a consensus place)
-    p: float | None  # its permutation pseudo p-value
+    p: float | None  # its exact conditional-randomisation p-value
     q: float | None  # after the Benjamini-Hochberg correction
     n_reports: int  # spots in the area, whatever their feeling
     n_participants: int  # distinct participants with a spot in the area
@@ -204,8 +202,7 @@ class Analysis:
     hotspots: list[Hotspot]
     consensus: list[Hotspot]
     tested: bool  # False: below the power of any test
-    n_tested: int  # m, the units tested
-    permutations: int
+    n_tested: int  # m, the units tested (every candidate unit)
     n_spots: int
     n_participants: int
 
@@ -313,6 +310,28 @@ def neighbour_pairs(tree: cKDTree, xy: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return rows, cols
 
 
+def self_pairs(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The same as neighbour_pairs(cKDTree(xy), xy), both ways round and each point with
+    itself, without a Python list per point (query_pairs gives each pair once as an array)."""
+    pairs = cKDTree(xy).query_pairs(BAND_M, output_type="ndarray")
+    own = np.arange(len(xy))
+    return np.concatenate([pairs[:, 0], pairs[:, 1], own]), np.concatenate(
+        [pairs[:, 1], pairs[:, 0], own]
+    )
+
+
+# Up to this many distinct non-zero values, Gi*'s local sums are counts within the band of the
+# units of each value (counted in C, no neighbour lists); the values here are 0, 1, 2.
+FEW_VALUES = 8
+
+
+def _within(points: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """How many of `points` lie within the band of each point of `at`."""
+    if len(points) == 0:
+        return np.zeros(len(at), np.int64)
+    return np.asarray(cKDTree(points).query_ball_point(at, BAND_M, return_length=True))
+
+
 def gi_star(
     xy: np.ndarray, values: np.ndarray, at: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -328,9 +347,16 @@ def gi_star(
     n = len(values)
     if n < 2 or len(at) == 0:
         return np.zeros(len(at)), np.zeros(len(at)), np.ones(len(at))
-    rows, cols = neighbour_pairs(cKDTree(xy), xy[at])
-    local = np.bincount(rows, values[cols], minlength=len(at))
-    k = np.bincount(rows, minlength=len(at)).astype(float)
+    distinct = np.unique(values[values != 0])
+    if len(distinct) <= FEW_VALUES:
+        k = _within(xy, xy[at]).astype(float)
+        local = np.zeros(len(at))
+        for value in distinct:
+            local += value * _within(xy[values == value], xy[at])
+    else:
+        rows, cols = neighbour_pairs(cKDTree(xy), xy[at])
+        local = np.bincount(rows, values[cols], minlength=len(at))
+        k = np.bincount(rows, minlength=len(at)).astype(float)
     mean, s = values.mean(), values.std()
     spread = (n * k - k * k) / (n - 1)
     ok = (spread > 0) & (s > 1e-12)
@@ -348,53 +374,82 @@ def candidates(units: Units) -> np.ndarray:
     unsafe = np.flatnonzero(units.value > 0)
     if len(unsafe) < MIN_HOTSPOT_PARTICIPANTS:
         return np.zeros(0, np.int64)
-    xy = units.xy[unsafe]
-    rows, cols = neighbour_pairs(cKDTree(xy), xy)
-    people = np.unique(np.column_stack([rows, units.participant[unsafe][cols]]), axis=0)
-    distinct = np.bincount(people[:, 0], minlength=len(unsafe))
+    rows, cols = self_pairs(units.xy[unsafe])
+    people, who = np.unique(units.participant[unsafe], return_inverse=True)
+    # (unit, participant) pairs; converting to CSR sums the duplicates, so the entries left in a
+    # row are the distinct participants within the band.
+    seen = coo_matrix(
+        (np.ones(len(rows), np.int32), (rows, who.ravel()[cols])),
+        shape=(len(unsafe), len(people)),
+    ).tocsr()
+    seen.sum_duplicates()
+    distinct = np.diff(seen.indptr)
     return unsafe[distinct >= MIN_HOTSPOT_PARTICIPANTS]
 
 
 # --- 6. Inference ---------------------------------------------------------------------------
 
 
-def permutations_for(m: int) -> int:
-    return max(MIN_PERMUTATIONS, PERMUTATIONS_PER_TEST * m)
+def value_shares(values: np.ndarray, own: int) -> np.ndarray:
+    """Shares (p0, p1, p2) of the values 0, 1, 2 among the n - 1 units other than one of value
+    `own`: the unit itself is excluded exactly (not approximated by all n), which depends on
+    its own value only."""
+    counts = np.bincount(np.asarray(values, np.int64), minlength=3)[:3].astype(float)
+    counts[own] -= 1
+    return counts / counts.sum()
 
 
-def conditional_p(
-    values: np.ndarray,
-    own: np.ndarray,
-    local: np.ndarray,
-    k: np.ndarray,
-    permutations: int,
-    seed: int = SEED,
-) -> np.ndarray:
-    """One-sided pseudo p-values (larger + 1) / (permutations + 1) of local sums.
+def null_tail(shares: np.ndarray, draws: Iterable[int]) -> dict[int, np.ndarray]:
+    """For each number of draws d: tail[s] = P(S >= s), S the sum of d independent draws of a
+    value 0, 1 or 2 with probabilities `shares` (the coefficients of (p0 + p1 x + p2 x²)^d).
 
-    `values` are the n units' integer values; test t holds its own value own[t] and draws its
-    k[t] - 1 neighbours from the n - 1 others. One matrix of draws per distinct own value
-    serves every k at once (cumulative sums), so the cost is permutations x max k.
+    Built by direct convolution, one draw after the other, so one pass up to the largest d
+    serves every d (O(d_max²) in all): only sums and products of non-negative float64 numbers,
+    no cancellation (unlike an FFT), so small tails keep their relative precision until they
+    underflow. Tails are summed from the top, smallest terms first.
+    """
+    wanted = sorted({int(d) for d in draws})
+    tails: dict[int, np.ndarray] = {}
+    if not wanted:
+        return tails
+    p0, p1, p2 = (float(x) for x in shares)
+    dist = np.ones(1)
+    for d in range(wanted[-1] + 1):
+        if d:
+            step = np.zeros(len(dist) + 2)
+            step[:-2] += p0 * dist
+            step[1:-1] += p1 * dist
+            step[2:] += p2 * dist
+            dist = step
+        if d in wanted:
+            tails[d] = np.minimum(np.cumsum(dist[::-1])[::-1], 1.0)
+    return tails
+
+
+def conditional_p(values: np.ndarray, own: np.ndarray, local: np.ndarray, k: np.ndarray):
+    """One-sided exact p-values P(S >= local - own) of local sums under conditional
+    randomisation with replacement.
+
+    `values` are the n units' integer values (0, 1, 2); test t holds its own value own[t] and
+    its k[t] - 1 neighbours are independent draws from the n - 1 others, so S, their sum, has
+    the distribution :func:`null_tail` computes, once per own value and number of draws. This
+    is the limit of the permutation pseudo p-value (larger + 1) / (permutations + 1) as the
+    permutations grow: no "+ 1" (it is there only so that a finite number of draws cannot give
+    p = 0), and p is kept above ``P_FLOOR`` where float64 underflows.
     """
     values = np.asarray(values, np.int64)
     own, local, k = (np.asarray(a, np.int64) for a in (own, local, k))
     p = np.ones(len(own))
-    rng = np.random.default_rng(seed)
-    k_max = int(k.max(initial=1))
     for value in np.unique(own):
         tests = np.flatnonzero(own == value)
-        others = np.delete(values, np.flatnonzero(values == value)[0])
-        draws = others[rng.integers(0, len(others), size=(permutations, max(k_max - 1, 1)))]
-        sums = np.cumsum(draws, axis=1, dtype=np.int32)
+        tails = null_tail(value_shares(values, int(value)), k[tests] - 1)
         for size in np.unique(k[tests]):
             chosen = tests[k[tests] == size]
-            null = np.zeros(permutations, np.int64) if size < 2 else sums[:, size - 2]
-            tally = np.bincount(null, minlength=int(null.max()) + 2)
-            at_least = np.cumsum(tally[::-1])[::-1]  # at_least[s] = #(null >= s)
-            need = np.clip(local[chosen] - value, 0, len(at_least) - 1)
-            larger = np.where(local[chosen] - value >= len(at_least), 0, at_least[need])
-            p[chosen] = (larger + 1) / (permutations + 1)
-    return p
+            tail = tails[int(size) - 1]
+            observed = local[chosen] - value  # the neighbours' sum
+            inside = np.clip(observed, 0, len(tail) - 1)
+            p[chosen] = np.where(observed >= len(tail), 0.0, tail[inside])
+    return np.maximum(p, P_FLOOR)
 
 
 def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
@@ -528,14 +583,6 @@ def _places(ctx: _Context, kind: str, xy: np.ndarray, z: np.ndarray, p, q) -> li
     return found
 
 
-def _peaks(xy: np.ndarray, chosen: np.ndarray, z, local, k):
-    """One candidate per candidate place: the unit of highest z of each merged group."""
-    labels = merge(xy[chosen])
-    order = np.lexsort((-z, labels))  # by place, highest z first
-    first = order[np.r_[True, labels[order][1:] != labels[order][:-1]]]
-    return chosen[first], z[first], local[first], k[first]
-
-
 def _metric_lines(lines: Iterable[Sequence[LatLon]]) -> list[np.ndarray]:
     out = []
     for line in lines:
@@ -551,7 +598,6 @@ def analyse(
     lines: Iterable[Sequence[LatLon]] = (),
     stops: Sequence[StopPoint] = (),
     perimeter: Mapping[str, Any] | None = None,
-    seed: int = SEED,
 ) -> Analysis:
     """The hotspots of `spots` (or their consensus places when too few to test).
 
@@ -588,12 +634,8 @@ def analyse(
     tested = len(spots) >= MIN_SPOTS_FOR_TEST and n_participants >= MIN_PARTICIPANTS_FOR_TEST
     if not tested:
         consensus = _places(ctx, CONSENSUS, units.xy[chosen], z, None, None)
-        return Analysis([], consensus, False, 0, 0, len(spots), n_participants)
-    permutations = permutations_for(len(chosen))
-    if permutations * int(k.max(initial=1)) > MAX_DRAWS:
-        chosen, z, local, k = _peaks(units.xy, chosen, z, local, k)
-        permutations = permutations_for(len(chosen))
-    p = conditional_p(units.value, units.value[chosen], np.rint(local), k, permutations, seed)
+        return Analysis([], consensus, False, 0, len(spots), n_participants)
+    p = conditional_p(units.value, units.value[chosen], np.rint(local), k)
     q = benjamini_hochberg(p)
     significant = (q <= ALPHA) & (z > 0)
     found = _places(
@@ -604,7 +646,7 @@ def analyse(
         p[significant],
         q[significant],
     )
-    return Analysis(found, [], True, len(chosen), permutations, len(spots), n_participants)
+    return Analysis(found, [], True, len(chosen), len(spots), n_participants)
 
 
 def hotspots(spots: Sequence[Spot], **context) -> list[Hotspot]:
@@ -619,8 +661,6 @@ def explain_numbers() -> dict[str, Any]:
         "grid": int(GRID_M),
         "people": MIN_HOTSPOT_PARTICIPANTS,
         "alpha": ALPHA,
-        "min_permutations": MIN_PERMUTATIONS,
-        "per_test": PERMUTATIONS_PER_TEST,
         "min_spots": MIN_SPOTS_FOR_TEST,
         "min_participants": MIN_PARTICIPANTS_FOR_TEST,
     }

@@ -1,5 +1,5 @@
-"""Hotspots of a project (Gi* on a 50 m band, permutation tests) and the findings confirmed
-from them.
+"""Hotspots of a project (Gi* on a 50 m band, exact conditional-randomisation tests) and the
+findings confirmed from them.
 
 Thin views: parse the filters, call services.hotspots, render. Everyone on the project reads
 (READ); confirming, editing and deleting a finding is project work (EDIT_PROJECT: planners and
