@@ -94,3 +94,77 @@ def test_0006_turns_a_cell_finding_into_its_hexagon_and_its_spots(app, make_walk
     area = shape(finding.geometry)
     assert area.geom_type == "Polygon" and area.contains(Point(at["lon"], at["lat"]))
     assert not area.contains(Point(far["lon"], far["lat"]))
+
+
+def test_0007_keeps_every_row_and_id_and_never_reuses_one(app, make_walk, client, join):
+    """0007 rebuilds participant and observation on SQLite (AUTOINCREMENT): the rows of the
+    tables that refer to them (spots, photos, track points) survive with their ids, foreign keys
+    stay enforced, and the next ids are above every id present."""
+    from flask_migrate import downgrade, upgrade
+
+    from walkapp.models import Observation, Participant, Photo, StoredFile, TrackPoint
+
+    walk = make_walk()
+    join(walk)
+    token = join(walk, track_consent=True)[0]
+    body = {
+        "id": "00000000-0000-4000-8000-000000000007",
+        "recorded_at": "2026-11-20T21:00:00+01:00",
+        "category": "lighting",
+        "feeling": 1,
+        "lat": 50.35612,
+        "lon": 3.51847,
+    }
+    r = client.post("/api/v1/observations", json=body, headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 201
+    spot = db.session.scalars(sa.select(Observation)).one()
+    file = StoredFile(sha256="0" * 64, width=4, height=3, byte_size=12)
+    db.session.add_all(
+        [
+            Photo(observation=spot, file=file),
+            TrackPoint(
+                participant_id=spot.participant_id, recorded_at=spot.recorded_at, lat=50.0, lon=3.0
+            ),
+        ]
+    )
+    db.session.commit()
+
+    def rows():
+        return {
+            model.__tablename__: db.session.execute(
+                sa.select(*model.__table__.c).order_by(model.id)
+            ).all()
+            for model in (Participant, Observation, Photo, StoredFile, TrackPoint)
+        }
+
+    before = rows()
+    db.session.remove()
+
+    downgrade(revision="6a4b0c3d9e52")  # 0006: no AUTOINCREMENT
+    assert rows() == before
+    db.session.remove()
+    upgrade()
+    assert rows() == before
+    db.session.remove()
+
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            sequence = dict(conn.exec_driver_sql("SELECT name, seq FROM sqlite_sequence").all())
+            assert sequence["participant"] == max(p.id for p in before["participant"])
+            assert sequence["observation"] == spot.id
+            for table in ("participant", "observation"):
+                sql = conn.exec_driver_sql(
+                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+                ).scalar_one()
+                assert "AUTOINCREMENT" in sql
+    # The foreign keys are still there and still cascade: deleting the (newest) participant's row
+    # takes her spot, its photo and her trace along; the next participant gets a new id.
+    erased = spot.participant_id
+    assert erased == max(p.id for p in before["participant"])
+    with db.engine.begin() as conn:
+        conn.execute(sa.delete(Participant.__table__).where(Participant.__table__.c.id == erased))
+    for model in (Observation, Photo, TrackPoint):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == 0
+    join(walk)
+    assert db.session.scalar(sa.select(sa.func.max(Participant.id))) > erased

@@ -140,6 +140,11 @@ class Stop(db.Model):
 class Participant(db.Model):
     """A pseudonymous participant of one event. Nothing here names a person."""
 
+    # An id once handed out is never handed out again, even after the participant is erased: an
+    # audit line, a log or an export that cites it never points at someone else. PostgreSQL
+    # sequences never reuse; SQLite reuses the highest rowid once deleted, unless AUTOINCREMENT.
+    __table_args__ = {"sqlite_autoincrement": True}
+
     id: Mapped[int] = mapped_column(primary_key=True)
     walk_id: Mapped[int] = mapped_column(sa.ForeignKey("walk.id", ondelete="CASCADE"), index=True)
     # SHA-256 hex of a 32-byte random token: full entropy, so a fast hash is the right one.
@@ -188,6 +193,9 @@ class Observation(db.Model):
         sa.Index("ix_observation_participant_slot", "participant_id", "time_slot", "hidden_at"),
         # The stops page aggregates the spots of a walk's stops.
         sa.Index("ix_observation_stop_id_hidden_at", "stop_id", "hidden_at"),
+        # A spot's id, once handed out, is never reused after the spot is deleted (a spot cited
+        # in a tender annex stays that spot): AUTOINCREMENT on SQLite, as for Participant.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
