@@ -12,10 +12,11 @@ from html import unescape
 import h3
 import pytest
 from conftest import DATA
+from flask_babel import refresh
 from jinja2.utils import htmlsafe_json_dumps
 from planner_users import login, make_user
 
-from walkapp.domain import cells
+from walkapp.domain import cells, thresholds
 from walkapp.domain import maps as domain
 from walkapp.extensions import db
 from walkapp.models import Observation, Participant, User, Walk
@@ -189,6 +190,13 @@ def world(app, make_walk) -> World:
 TOKENS = re.compile(r"tok-[a-z-]+")
 
 
+@pytest.fixture
+def small_groups_shown(monkeypatch):
+    """Spots of any number of people are shown (the world has one or two per profile): for the
+    tests of what the filters keep, not of the rule that withholds small groups."""
+    monkeypatch.setattr(thresholds, "MIN_PEOPLE_FOR_FIGURE", 1)
+
+
 def doc_url(project_id: int) -> str:
     return f"/planner/projects/{project_id}/map/document"
 
@@ -228,7 +236,7 @@ def shown(client, project_id: int, query=None) -> set[str]:
         ({"event": "999999"}, set()),  # an event of nobody: nothing
     ],
 )
-def test_filters(client, world, query, expected):
+def test_filters(client, world, small_groups_shown, query, expected):
     login(client, world.planner)
     if "event" in query and query["event"] == "A":
         query = {**query, "event": str(world.walk_a.id)}
@@ -245,7 +253,7 @@ def test_event_of_another_project_matches_nothing(client, world):
     assert shown(client, world.project_id, {"event": str(other_walk)}) == set()
 
 
-def test_page_counts_and_has_the_filter_form(client, world):
+def test_page_counts_and_has_the_filter_form(client, world, small_groups_shown):
     login(client, world.planner)
     r = client.get(f"/planner/projects/{world.project_id}/map?lang=en&gender=woman")
     html = r.get_data(as_text=True)
@@ -258,7 +266,7 @@ def test_page_counts_and_has_the_filter_form(client, world):
     assert "user-scalable=no" not in html and "maximum-scale" not in html
 
 
-def test_cell_json_follows_filters(client, world):
+def test_cell_json_follows_filters(client, world, small_groups_shown):
     login(client, world.planner)
     r = client.get(cell_url(world.project_id), query_string={"lang": "en"})
     assert r.status_code == 200
@@ -277,6 +285,60 @@ def test_cell_json_follows_filters(client, world):
     assert [s["comment"] for s in r.json["spots"]] == ["tok-meeting"]
     far = cells.cell_of(HERE[0] + 0.05, HERE[1], cells.MAP_RESOLUTION)
     assert client.get(cell_url(world.project_id, far)).json["total"] == 0
+
+
+# --- Too few participants: their spots are withheld -----------------------------------------
+
+WITHHELD_EN = "Not enough participants for this filter: their spots are not shown, to protect them."
+
+
+def test_a_profile_filter_on_one_teenager_shows_none_of_her_spots(client, world):
+    login(client, world.planner)
+    teen = {"age": "15_17", "lang": "en"}
+    r = client.get(f"/planner/projects/{world.project_id}/map", query_string=teen)
+    html = unescape(r.get_data(as_text=True))
+    assert r.status_code == 200 and WITHHELD_EN in html and 'data-total="0"' in html
+    assert shown(client, world.project_id, {"age": "15_17"}) == set()
+    body = client.get(cell_url(world.project_id), query_string=teen).json
+    assert body["withheld"] is True and body["total"] == 0 and body["spots"] == []
+    refresh()  # the locale is cached in the app context the test shares with its requests
+    r = client.get(f"/planner/projects/{world.project_id}/map", query_string={**teen, "lang": "fr"})
+    assert "Pas assez de participantes et participants pour ce filtre" in unescape(r.text)
+    url = f"/api/v1/projects/{world.project_id}/observations.geojson"
+    document = client.get(url, query_string={"age": "15_17"}).json
+    assert document["features"] == [] and document["withheld"] == "too_few_participants"
+    # without a profile field nothing is withheld, however few people
+    refresh()
+    r = client.get(f"/planner/projects/{world.project_id}/map", query_string={"lang": "en"})
+    assert WITHHELD_EN not in unescape(r.text) and 'data-total="3"' in r.text
+
+
+def test_triage_and_gallery_withhold_the_spots_of_too_few_participants(world):
+    from walkapp.services import triage as triage_service
+    from walkapp.services.observation_filter import ObservationFilter
+
+    teen = ObservationFilter(age_bands=("15_17",))
+    page = triage_service.observations_page(world.project_id, teen)
+    assert page.withheld and page.rows == [] and page.total == 0
+    women = ObservationFilter(genders=("woman",))
+    gallery = triage_service.gallery_page(world.project_id, women)
+    assert gallery.withheld and gallery.rows == [] and gallery.total == 0
+    everyone = triage_service.gallery_page(world.project_id, ObservationFilter())
+    assert not everyone.withheld and everyone.total == 1
+
+
+def test_five_participants_of_the_profile_are_shown(client, world):
+    for i in range(4):
+        add_spot(add_participant(world.walk_a, "woman", "15_17"), f"tok-teen-{'abcd'[i]}")
+    db.session.commit()
+    login(client, world.planner)
+    teen = {"age": "15_17", "lang": "en"}
+    r = client.get(f"/planner/projects/{world.project_id}/map", query_string=teen)
+    assert WITHHELD_EN not in unescape(r.text) and 'data-total="5"' in r.text
+    expected = {"tok-teen", "tok-teen-a", "tok-teen-b", "tok-teen-c", "tok-teen-d"}
+    assert shown(client, world.project_id, {"age": "15_17"}) == expected
+    body = client.get(cell_url(world.project_id), query_string=teen).json
+    assert body["withheld"] is False and body["total"] == 5
 
 
 # --- Hidden spots and access ----------------------------------------------------------------
@@ -319,7 +381,7 @@ def test_unknown_cell_is_404(client, world, cell):
 # --- The document: aggregation, escaping, offline, accessibility ----------------------------
 
 
-def test_aggregation_forced_keeps_comments_out_of_the_document(client, world):
+def test_aggregation_forced_keeps_comments_out_of_the_document(client, world, small_groups_shown):
     login(client, world.planner)
     r = client.get(doc_url(world.project_id), query_string={"aggregate": "1", "gender": "woman"})
     html = r.get_data(as_text=True)

@@ -73,6 +73,7 @@ MESSAGES = {
     "finding_unknown": _l("No such finding."),
     "not_a_hotspot": _l("This place is not a hotspot any more."),
     "already_a_finding": _l("This place is already a finding."),
+    "export_not_allowed": _l("Your role does not allow exports: ask a planner of the project."),
     # Accounts
     "wrong_credentials": _l("Wrong email or password."),
     "login_throttled": _l("Too many failed sign-ins from this network or for this account."),

@@ -13,7 +13,12 @@ dropped.
 SQLite: a unit that writes begins its transaction with ``BEGIN IMMEDIATE`` (`write_intent`,
 see extensions.py), declared when the request starts — before any hook reads — and forgotten
 when the unit ends, so that work after it (reading the session's user back) never queues for
-the write lock.
+the write lock. A unit writes when its method is POST, PUT, PATCH or DELETE, or when its view
+is marked with `writes` — a GET that writes too (an export records its audit entry): without
+the mark its transaction would begin with a plain ``BEGIN`` that reads first and may then fail
+with "database is locked" when it writes. The mark is an attribute of the view function
+(`WRITES`); `functools.wraps` copies it onto a wrapper such as the API's `endpoint`, so
+``@writes`` goes either below or above it.
 
 Writes that must survive a refusal (failed sign-in and join-code counters) are not in the
 database's unit: they go to the rate limiter's own store (walkapp.ratelimit), written at once.
@@ -27,14 +32,23 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, request
 
 from .extensions import db, write_intent
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+WRITES = "walkapp_writes"  # the attribute `writes` sets on a view function
 log = logging.getLogger(__name__)
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def writes(view: V) -> V:
+    """Mark `view` as a unit that writes whatever its method (a GET that records an export)."""
+    setattr(view, WRITES, True)
+    return view
 
 
 @dataclass
@@ -124,15 +138,22 @@ class UnitOfWorkFlask(Flask):
     """Flask whose view dispatch is one unit of work (error handlers and after-request hooks
     run after it has ended)."""
 
+    def request_writes(self) -> bool:
+        """Whether the current request's unit writes: by its method, or its view is marked."""
+        if request.method in WRITE_METHODS:
+            return True
+        view = self.view_functions.get(request.endpoint) if request.endpoint else None
+        return bool(getattr(view, WRITES, False))
+
     def preprocess_request(self):
         # Declared before any before-request hook reads, so the unit's first statement on
         # SQLite is already BEGIN IMMEDIATE for a write (a read first would be a deferred
         # transaction that cannot safely write later).
-        write_intent.set(request.method in WRITE_METHODS)
+        write_intent.set(self.request_writes())
         return super().preprocess_request()
 
     def dispatch_request(self):
-        with unit(write=request.method in WRITE_METHODS) as current:
+        with unit(write=self.request_writes()) as current:
             response = self.make_response(super().dispatch_request())
             if response.status_code >= 400:
                 current.failed = True

@@ -9,13 +9,15 @@ import uuid
 from datetime import timedelta, timezone
 
 from flask import abort, current_app, g, jsonify, request, send_file, url_for
+from flask_login import current_user
 
-from ..exporters import geojson
 from ..i18n import taxonomy
 from ..models import Observation, Photo, Walk
-from ..services import capture
+from ..services import capture, exports
 from ..services.errors import Invalid, NotFound, TooManyAttempts
+from ..services.observation_filter import from_args
 from ..services.photo_store import PhotoStore
+from ..unit_of_work import writes
 from .auth import bearer_token, planner_can_read, require_participant
 from .blueprint import api, bp
 from .schemas import (
@@ -352,17 +354,23 @@ def get_taxonomy():
 @api.endpoint(
     "/projects/<int:project_id>/observations.geojson",
     "GET",
-    summary="A project's spots as GeoJSON (RFC 7946), for a planner of the project",
+    summary="A project's spots as GeoJSON (RFC 7946), for a planner or admin of the project "
+    "(filtered as the map is; the export is recorded in the audit log)",
     tag="planner",
     auth="planner",
     responses={200: ("FeatureCollection", None)},
-    errors=(404,),
+    errors=(403, 404),
     extra={200: {"application/geo+json": {"schema": {"type": "object"}}}},
 )
+@writes  # a GET that writes its audit entry: BEGIN IMMEDIATE on SQLite
 def project_geojson(project_id: int):
     if not planner_can_read(project_id):
         abort(404)
-    response = jsonify(geojson.project_observations(project_id))
+    filters = from_args(request.args, exports.EXPORT_FIELDS)
+    document = exports.project_geojson(
+        project_id, filters, user_id=current_user.id, role=current_user.role
+    )
+    response = jsonify(document)
     response.mimetype = "application/geo+json"
     return response
 

@@ -1,19 +1,37 @@
-"""GeoJSON (RFC 7946) of a project's spots: WGS84, [lon, lat], no `crs` member."""
+"""GeoJSON (RFC 7946) of a project's spots: WGS84, [lon, lat], no `crs` member.
+
+The spots are the one filter's (services/observation_filter.py), hidden ones never. When a
+filter on the participants' profile keeps too few people, the collection has no feature and
+the foreign member ``"withheld": "too_few_participants"`` says why.
+"""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Observation, Walk
+from ..models import Observation
+from ..services.observation_filter import (
+    HIDDEN_EXCLUDE,
+    ObservationFilter,
+    narrow,
+    scope,
+    too_few_participants,
+)
+
+WITHHELD = "too_few_participants"
 
 
-def project_observations(project_id: int) -> dict:
+def project_observations(project_id: int, filters: ObservationFilter | None = None) -> dict:
+    filters = replace(filters or ObservationFilter(), hidden=HIDDEN_EXCLUDE)
+    walk_ids = scope(project_id, filters)
+    if too_few_participants(walk_ids, filters):
+        return {"type": "FeatureCollection", "features": [], "withheld": WITHHELD}
+    ids = narrow(sa.select(Observation.id).select_from(Observation), walk_ids, filters)
     rows = db.session.execute(
-        sa.select(Observation)
-        .join(Walk, Observation.walk_id == Walk.id)
-        .where(Walk.project_id == project_id, Observation.hidden_at.is_(None))
-        .order_by(Observation.id)
+        sa.select(Observation).where(Observation.id.in_(ids)).order_by(Observation.id)
     ).scalars()
     return {
         "type": "FeatureCollection",

@@ -86,6 +86,7 @@ def project_map(project_id: int):
         vocab=vocabularies,
         filters=filters,
         count=n,
+        withheld=service.withheld(project.id, filters),
         aggregated=aggregate or n > domain.MARKER_LIMIT,
         aggregate_forced=aggregate,
         marker_limit=domain.MARKER_LIMIT,
@@ -151,11 +152,13 @@ def project_map_cell(project_id: int, cell: str):
     project = project_or_404(project_id, READ)
     if not domain.is_map_cell(cell):
         abort(404)
-    found = service.cell_spots(project.id, from_args(request.args, MAP_FIELDS), cell)
+    filters = from_args(request.args, MAP_FIELDS)
+    found = service.cell_spots(project.id, filters, cell)
     lang = str(get_locale() or "fr")
     response = jsonify(
         {
             "cell": cell,
+            "withheld": service.withheld(project.id, filters),
             "total": found.total,
             "shown": len(found.spots),
             "spots": [_spot_json(obs, project.timezone, lang) for obs in found.spots],

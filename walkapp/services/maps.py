@@ -3,6 +3,8 @@
 Hidden spots (moderated: hidden_at set) never leave this module, whatever the filter says.
 Queries are scoped to the project first (observation_filter.scope: its events, narrowed by the
 event and kind fields), so an event of another project in the address matches nothing.
+A filter on the participants' profile that keeps too few people (observation_filter.
+too_few_participants) matches no spot at all: `withheld` tells the page to say why.
 """
 
 from __future__ import annotations
@@ -16,16 +18,31 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..domain import maps as domain
 from ..extensions import db
 from ..models import Observation, Photo, Stop
-from .observation_filter import HIDDEN_EXCLUDE, ObservationFilter, narrow, scope
+from .observation_filter import (
+    HIDDEN_EXCLUDE,
+    ObservationFilter,
+    narrow,
+    scope,
+    too_few_participants,
+)
+
+
+def withheld(project_id: int, filters: ObservationFilter) -> bool:
+    """Whether the filter's spots are not shown: its profile fields keep too few people."""
+    filters = replace(filters, hidden=HIDDEN_EXCLUDE)
+    return too_few_participants(scope(project_id, filters), filters)
 
 
 def _select(
     project_id: int, filters: ObservationFilter, *columns, walk_ids: Sequence[int] | None = None
 ) -> sa.Select:
-    """SELECT columns of the matching visible spots (`walk_ids`: scope() already read, or None)."""
+    """SELECT columns of the matching visible spots (`walk_ids`: scope() already read, or None);
+    none when the filter's profile fields keep too few people."""
     filters = replace(filters, hidden=HIDDEN_EXCLUDE)
     if walk_ids is None:
         walk_ids = scope(project_id, filters)
+    if too_few_participants(walk_ids, filters):
+        walk_ids = []
     return narrow(sa.select(*columns).select_from(Observation), walk_ids, filters)
 
 

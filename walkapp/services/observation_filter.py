@@ -11,6 +11,9 @@ its cells) and the hotspots — and every export read them through an :class:`Ob
 - :func:`to_args` turns it back into query arguments, for the links that carry it.
 - :func:`scope` reads the project's events it keeps; :func:`narrow` adds its conditions to a
   query on Observation (joining Participant only when a profile field is set).
+- :func:`too_few_participants`: a filter on the participants' profile that keeps the spots of
+  fewer than MIN_PEOPLE_FOR_FIGURE people (domain/thresholds.py) could point at someone: every
+  page and export then shows none of its spots and says why (the same rule as the figures).
 
 The query-string names are the pages' addresses, bookmarked and shared: keep them. No Flask here.
 """
@@ -24,6 +27,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
+from ..domain.thresholds import enough_people
 from ..domain.vocabularies import (
     AGE_BANDS,
     CATEGORIES,
@@ -236,3 +240,20 @@ def narrow(query: sa.Select, walk_ids: Sequence[int], f: ObservationFilter) -> s
     if f.on_profile:
         query = query.join(Participant, Participant.id == Observation.participant_id)
     return query.where(Observation.walk_id.in_(walk_ids), *_choices(f), *_flags(f), *_profile(f))
+
+
+def too_few_participants(walk_ids: Sequence[int], f: ObservationFilter) -> bool:
+    """Whether `f` narrows by profile to the spots (of `walk_ids`) of too few people to show.
+
+    Counts the distinct participants of the spots `f` keeps, only when it has a profile field
+    (no query otherwise). A page or an export that lists spots shows none of them when this is
+    true, and says why.
+    """
+    if not f.on_profile:
+        return False
+    query = narrow(
+        sa.select(sa.func.count(sa.distinct(Observation.participant_id))).select_from(Observation),
+        walk_ids,
+        f,
+    )
+    return not enough_people(db.session.scalar(query) or 0)

@@ -24,7 +24,13 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import UTCDateTime, db
 from ..models import Observation, Photo, User, Walk
-from .observation_filter import HIDDEN_EXCLUDE, ObservationFilter, narrow, scope
+from .observation_filter import (
+    HIDDEN_EXCLUDE,
+    ObservationFilter,
+    narrow,
+    scope,
+    too_few_participants,
+)
 
 PAGE_SIZE = 50
 GALLERY_PAGE_SIZE = 48
@@ -74,6 +80,7 @@ class Page(Generic[T]):
     total: int
     next_cursor: Cursor | None
     prev_cursor: Cursor | None
+    withheld: bool = False  # the filter's profile fields keep too few people: no row shown
 
 
 @dataclass(frozen=True)
@@ -127,13 +134,25 @@ def _keyset_window(
     return _Window(rows, has_older=more, has_newer=after is not None and bool(rows))
 
 
-def _page(window: _Window, keys: Sequence[Cursor], total: int, rows: list[T]) -> Page[T]:
+def _page(
+    window: _Window, keys: Sequence[Cursor], total: int, rows: list[T], withheld: bool
+) -> Page[T]:
     return Page(
         rows=rows,
         total=total,
         next_cursor=keys[-1] if window.has_older and keys else None,
         prev_cursor=keys[0] if window.has_newer and keys else None,
+        withheld=withheld,
     )
+
+
+def _shown_walks(project_id: int, filters: ObservationFilter) -> tuple[list[int], bool]:
+    """The events whose spots the filter keeps (scope()), and whether they are withheld: none
+    when the filter's profile fields keep too few people (observation_filter)."""
+    walk_ids = scope(project_id, filters)
+    if too_few_participants(walk_ids, filters):
+        return [], True
+    return walk_ids, False
 
 
 # --- Use cases ------------------------------------------------------------------------------
@@ -144,7 +163,7 @@ def count(
 ) -> int:
     """How many spots match, whatever the page (the same query on every page)."""
     if walk_ids is None:
-        walk_ids = scope(project_id, filters)
+        walk_ids, _withheld = _shown_walks(project_id, filters)
     query = sa.select(sa.func.count()).select_from(Observation)
     return db.session.scalar(narrow(query, walk_ids, filters)) or 0
 
@@ -158,7 +177,7 @@ def observations_page(
     size: int = PAGE_SIZE,
 ) -> Page[Observation]:
     """One page of a project's spots, newest first, with their photos and stop loaded."""
-    walk_ids = scope(project_id, filters)
+    walk_ids, withheld = _shown_walks(project_id, filters)
     ids = narrow(sa.select(Observation.id, Observation.recorded_at), walk_ids, filters)
     window = _keyset_window(
         ids, Observation.recorded_at, Observation.id, after=after, before=before, size=size
@@ -176,7 +195,7 @@ def observations_page(
         )
     }
     rows = [loaded[k.id] for k in keys if k.id in loaded]
-    return _page(window, keys, count(project_id, filters, walk_ids), rows)
+    return _page(window, keys, count(project_id, filters, walk_ids), rows, withheld)
 
 
 def gallery_page(
@@ -193,7 +212,7 @@ def gallery_page(
     spot's time and the photo's id.
     """
     filters = replace(filters, hidden=HIDDEN_EXCLUDE, has_photo=None)
-    walk_ids = scope(project_id, filters)
+    walk_ids, withheld = _shown_walks(project_id, filters)
     query = narrow(
         sa.select(Photo.id, Observation.recorded_at).join(
             Observation, Photo.observation_id == Observation.id
@@ -223,7 +242,7 @@ def gallery_page(
             filters,
         )
     )
-    return _page(window, keys, total or 0, rows)
+    return _page(window, keys, total or 0, rows, withheld)
 
 
 def project_walks(project_id: int) -> list[Walk]:
