@@ -25,6 +25,7 @@ instants = st.builds(
     offsets,
 )
 finite = {"allow_nan": False, "allow_infinity": False}
+C0_REFUSED = "".join(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r")
 valid_bodies = st.fixed_dictionaries(
     {
         "id": st.uuids().map(str),
@@ -40,7 +41,9 @@ valid_bodies = st.fixed_dictionaries(
         "stop_id": st.none() | st.integers(1, 2**31),
         "comment": st.none()
         | st.text(
-            st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=2000
+            # C0 control characters are refused, but tab, newline and CR (domain.rules).
+            st.characters(blacklist_categories=["Cs"], blacklist_characters=C0_REFUSED),
+            max_size=2000,
         ),
     },
 )
@@ -69,7 +72,7 @@ wrong_types = {
     "accuracy_m": ["10", -1, 1e9],
     "ratings": [[], {"lighting": 4}, {"lighting": "2"}, {"sunshine": 1}, {"lighting": 1.5}],
     "stop_id": ["3", 3.5, True],
-    "comment": [12, ["a"], "x" * 2001, "nul\x00byte"],
+    "comment": [12, ["a"], "x" * 2001, "nul\x00byte", "bell\x07"],
 }
 
 

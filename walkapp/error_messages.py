@@ -22,8 +22,11 @@ MESSAGES = {
     "in_future": _l("More than a day in the future: check the phone's clock."),
     "position_invalid": _l("Not a WGS84 position (latitude -90 to 90, longitude -180 to 180)."),
     "feeling_range": _l("The feeling goes from 1 to 5."),
+    "control_characters": _l("Control characters (such as NUL) are not accepted in text."),
     # Requests
     "not_json": _l("The body is not valid JSON."),
+    "too_deep": _l("The JSON is nested more than %(max)s levels deep."),
+    "too_many_items": _l("The JSON holds more than %(max)s values."),
     "body_too_large": _l("The body is larger than %(limit)s."),
     "extra_forbidden": _l("Unknown field."),
     "not_found": _l("Not found."),

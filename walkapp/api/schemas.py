@@ -23,9 +23,10 @@ def _literal(vocab: v.Vocabulary):
 
 
 def _clean_text(value: str) -> str:
-    # PostgreSQL refuses NUL in text, and lone surrogates are not UTF-8: refuse both up front.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+    # PostgreSQL refuses NUL in text, and lone surrogates are not UTF-8: refuse both up front,
+    # and the other C0 control characters but tab, newline and CR (domain.rules).
+    if rules.has_control_characters(value):
+        raise ValueError("must not contain control characters such as NUL")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..domain.json_limits import json_shape_problem
 from ..extensions import ID_MAX
 from ..services.errors import Invalid, Problem, ServiceError, TooLarge
 from .auth import require_participant
@@ -21,9 +22,15 @@ from .schemas import Errors
 
 M = TypeVar("M", bound=BaseModel)
 
+# Bodies nest 3 levels at most (a trace's point: an object in a list in the body); 8 leaves room
+# and stays far below Python's recursion limit.
+JSON_MAX_DEPTH = 8
+# The largest real body (TRACK_BATCH_MAX trace points) holds a few thousand values and keys.
+JSON_MAX_ITEMS = 20_000
+
 
 ERROR_DESCRIPTIONS = {
-    400: "the body is not JSON (NaN and Infinity included)",
+    400: "the body is not JSON (NaN and Infinity included), nests too deep or is too many values",
     401: "no or bad bearer token",
     403: "not allowed",
     404: "unknown (or not yours)",
@@ -73,6 +80,11 @@ def json_body(model: type[BaseModel]) -> BaseModel:
 
 def parse_json(raw: bytes, model: type[M]) -> M:
     """Strict JSON to a validated model: ServiceError (400) or Invalid (422), nothing coerced."""
+    shape = json_shape_problem(raw, max_depth=JSON_MAX_DEPTH, max_items=JSON_MAX_ITEMS)
+    if shape is not None:
+        raise ServiceError(
+            {"body": Problem(shape, max=JSON_MAX_DEPTH if shape == "too_deep" else JSON_MAX_ITEMS)}
+        )
     try:
         json.loads(raw, parse_constant=_reject_constant)
     except ValueError:  # includes UnicodeDecodeError and JSONDecodeError

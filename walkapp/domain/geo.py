@@ -28,6 +28,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon, shape
 from shapely.geometry.polygon import orient
 from shapely.validation import explain_validity
 
+from .json_limits import json_shape_problem
 from .rules import valid_latitude, valid_longitude
 
 # Far above any neighbourhood outline (Place du Canada has 9 vertices), low enough that
@@ -36,6 +37,11 @@ MAX_VERTICES = 20_000
 # Square degrees; 1e-12 deg^2 is about 0.01 m^2. Below that, a "polygon" is a line or a point
 # (floating-point noise keeps collinear points from giving exactly 0).
 MIN_AREA_DEG2 = 1e-12
+# A position of a MultiPolygon in a FeatureCollection is 8 levels deep (collection, features,
+# feature, geometry, coordinates, polygon, ring, position): 12 leaves room for properties.
+JSON_MAX_DEPTH = 12
+# Each vertex is at most 4 items (its list, two or three numbers), plus properties and rings.
+JSON_MAX_ITEMS = 5 * MAX_VERTICES + 10_000
 
 _NOT_POLYGON_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "GeometryCollection"}
 _RANGE_HINT = (
@@ -60,13 +66,29 @@ Ring = list[tuple[float, float]]
 class PerimeterError(ValueError):
     """The perimeter cannot be used; `.message` says why, in plain English."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, code: str | None = None, **params: Any) -> None:
         super().__init__(message)
         self.message = message
+        # A refusal code of walkapp.error_messages, when the sentence has a translation there.
+        self.code = code
+        self.params = params
 
 
 def _load(data: object) -> Mapping[str, Any]:
     if isinstance(data, str | bytes | bytearray):
+        shape = json_shape_problem(data, max_depth=JSON_MAX_DEPTH, max_items=JSON_MAX_ITEMS)
+        if shape == "too_deep":
+            raise PerimeterError(
+                f"This is not GeoJSON: it is nested more than {JSON_MAX_DEPTH} levels deep.",
+                "too_deep",
+                max=JSON_MAX_DEPTH,
+            )
+        if shape == "too_many_items":
+            raise PerimeterError(
+                f"This perimeter holds more than {JSON_MAX_ITEMS} values.",
+                "too_many_items",
+                max=JSON_MAX_ITEMS,
+            )
         try:
             data = json.loads(data, parse_constant=_refuse_constant)
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors

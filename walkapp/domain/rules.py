@@ -37,3 +37,10 @@ def valid_feeling(feeling: int) -> bool:
 def too_far_ahead(recorded_at: datetime, now: datetime) -> bool:
     """Recorded more than MAX_FUTURE after `now` (both aware)."""
     return recorded_at > now + MAX_FUTURE
+
+
+def has_control_characters(text: str | None, *, allowed: str = "\t\n\r") -> bool:
+    """A C0 control character (U+0000 to U+001F) not in `allowed`. A text field allows tab,
+    newline and carriage return (browsers send a textarea's line breaks as CR LF); any other,
+    NUL first (PostgreSQL refuses it), is refused. A URL allows none (allowed="")."""
+    return bool(text) and any(c < " " and c not in allowed for c in text)

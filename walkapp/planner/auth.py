@@ -34,6 +34,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required, login_user, logout_user
 
+from ..domain import rules
 from ..extensions import login_manager
 from ..models import User
 from ..ratelimit import FailureLimiter
@@ -136,8 +137,9 @@ def login_limiter() -> FailureLimiter:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only a path of this site (never //elsewhere or https://elsewhere)."""
-    if not target:
+    """Only a path of this site (never //elsewhere or https://elsewhere), and no control
+    character (a CR LF would split the Location header)."""
+    if not target or rules.has_control_characters(target, allowed="") or "\x7f" in target:
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

@@ -35,7 +35,7 @@ from ..domain import rules
 from ..domain import vocabularies as v
 from ..domain.join_codes import format_join_code
 from ..domain.permissions import FACILITATE, MANAGE_EVENTS, READ, can
-from ..error_messages import flash_refusal
+from ..error_messages import MESSAGES, flash_refusal
 from ..extensions import db
 from ..i18n import choices, label
 from ..models import Participant, Walk
@@ -44,6 +44,7 @@ from ..services import events as service
 from ..services import facilitation
 from ..services.errors import Conflict, Invalid
 from .blueprint import bp
+from .forms import no_control_characters
 
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 BLANK_STOP_ROWS = 2  # empty rows offered after the existing stops (JavaScript adds more)
@@ -75,7 +76,9 @@ def _number(text: str | None) -> float | None:
 
 
 class StopForm(Form):
-    name = StringField(_l("Name of the stop"), validators=[Optional(), Length(max=200)])
+    name = StringField(
+        _l("Name of the stop"), validators=[Optional(), Length(max=200), no_control_characters]
+    )
     lat = StringField(_l("Latitude"))
     lon = StringField(_l("Longitude"))
 
@@ -101,13 +104,18 @@ class StopForm(Form):
 class EventForm(FlaskForm):
     kind = SelectField(_l("Kind of event"), validators=[InputRequired()])
     audience = SelectField(_l("Group"), validators=[InputRequired()])
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(
+        _l("Title"), validators=[DataRequired(), Length(max=200), no_control_characters]
+    )
     group_description = TextAreaField(
-        _l("Description of the group"), validators=[Optional(), Length(max=5000)]
+        _l("Description of the group"),
+        validators=[Optional(), Length(max=5000), no_control_characters],
     )
     starts_at = DateTimeLocalField(_l("Start"), format=LOCAL_FORMATS, validators=[DataRequired()])
     ends_at = DateTimeLocalField(_l("End"), format=LOCAL_FORMATS, validators=[DataRequired()])
-    meeting_point = StringField(_l("Meeting point"), validators=[Optional(), Length(max=200)])
+    meeting_point = StringField(
+        _l("Meeting point"), validators=[Optional(), Length(max=200), no_control_characters]
+    )
     facilitator_id = SelectField(_l("Facilitator"), coerce=_int_or_none, validate_choice=True)
     stops = FieldList(FormField(StopForm), min_entries=BLANK_STOP_ROWS)
 
@@ -349,7 +357,11 @@ class NoteForm(FlaskForm):
     stop_id = SelectField(_l("Stop"), coerce=_int_or_none)
     text = TextAreaField(
         _l("The group's remark"),
-        validators=[DataRequired(), Length(max=facilitation.NOTE_MAX_LENGTH)],
+        validators=[
+            DataRequired(),
+            Length(max=facilitation.NOTE_MAX_LENGTH),
+            no_control_characters,
+        ],
     )
 
     def __init__(self, walk: Walk, *args, **kwargs):
@@ -365,10 +377,16 @@ def event_note(walk_id: int):
     walk = walk_or_404(walk_id, FACILITATE)
     form = NoteForm(walk)
     if form.validate():
-        facilitation.add_stop_note(
-            walk, stop_id=form.stop_id.data, text=form.text.data, user_id=current_user.id
-        )
-        flash(_("Note added."), "ok")
+        try:
+            facilitation.add_stop_note(
+                walk, stop_id=form.stop_id.data, text=form.text.data, user_id=current_user.id
+            )
+        except Invalid as exc:
+            flash_refusal(exc)
+        else:
+            flash(_("Note added."), "ok")
+    elif rules.has_control_characters(form.text.data):
+        flash(str(MESSAGES["control_characters"]), "error")
     else:
         flash(_("The note was not added: write the group's remark."), "error")
     return redirect(url_for("planner.event", walk_id=walk_id) + "#notes")
@@ -385,7 +403,8 @@ class ProxySpotForm(Form):
     lat = StringField(_l("Latitude"))
     lon = StringField(_l("Longitude"))
     comment = TextAreaField(
-        _l("Comment"), validators=[Optional(), Length(max=rules.COMMENT_MAX_LENGTH)]
+        _l("Comment"),
+        validators=[Optional(), Length(max=rules.COMMENT_MAX_LENGTH), no_control_characters],
     )
 
     def is_blank(self) -> bool:

@@ -25,11 +25,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ..domain.geo import PerimeterError, perimeter_geometry
+from ..domain.rules import has_control_characters
 from ..domain.vocabularies import PROJECT_PHASES, USER_ROLES, Vocabulary
+from ..error_messages import MESSAGES, message
 from ..extensions import ID_MAX
 from ..i18n import choices
 from ..services import accounts
 from ..services import projects as project_service
+from ..services.errors import Problem
 
 # Time zones offered first (France and its overseas territories); any IANA name is accepted.
 COMMON_TIMEZONES = (
@@ -59,6 +62,13 @@ def before_arg() -> int | None:
 
 def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
+
+
+def no_control_characters(form: Any, field: Any) -> None:
+    """A text field's value holds no C0 control character but tab, newline and CR (NUL first:
+    PostgreSQL refuses it). Goes after Optional() and DataRequired(), which clear earlier errors."""
+    if isinstance(field.data, str) and has_control_characters(field.data):
+        raise ValidationError(MESSAGES["control_characters"])
 
 
 def vocabulary_choices(vocabulary: Vocabulary) -> list[tuple[str, str]]:
@@ -91,12 +101,14 @@ def _timezone(form: FlaskForm, field: StringField) -> None:
 class ProjectForm(FlaskForm):
     name = StringField(
         _l("Name of the project"),
-        validators=[DataRequired(), Length(max=200)],
+        validators=[DataRequired(), Length(max=200), no_control_characters],
         filters=[strip],
         description=_l("For example: Place du Canada."),
     )
     commune = StringField(
-        _l("Commune"), validators=[DataRequired(), Length(max=120)], filters=[strip]
+        _l("Commune"),
+        validators=[DataRequired(), Length(max=120), no_control_characters],
+        filters=[strip],
     )
     insee_code = StringField(
         _l("INSEE code of the commune"),
@@ -105,7 +117,9 @@ class ProjectForm(FlaskForm):
         description=_l("5 characters, for example 59606 for Valenciennes, 2A004 for Ajaccio."),
     )
     description = TextAreaField(
-        _l("Description"), validators=[Optional(), Length(max=5000)], filters=[strip]
+        _l("Description"),
+        validators=[Optional(), Length(max=5000), no_control_characters],
+        filters=[strip],
     )
     phase = SelectField(_l("Phase"), default="diagnostic")
     timezone = StringField(
@@ -151,7 +165,9 @@ class ProjectForm(FlaskForm):
         try:
             self.perimeter = perimeter_geometry(raw)
         except PerimeterError as exc:
-            raise ValidationError(exc.message) from exc
+            if exc.code is None:
+                raise ValidationError(exc.message) from exc
+            raise ValidationError(message(Problem(exc.code, **exc.params))) from exc
 
     def project_data(self) -> project_service.ProjectData:
         return project_service.ProjectData(
@@ -182,7 +198,11 @@ def _password_field(label: str) -> PasswordField:
 
 
 class UserEditForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=120)], filters=[strip])
+    name = StringField(
+        _l("Name"),
+        validators=[Optional(), Length(max=120), no_control_characters],
+        filters=[strip],
+    )
     role = SelectField(_l("Role"), default="planner")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -24,7 +24,7 @@ from flask_wtf.csrf import generate_csrf
 from pydantic import Field
 
 from ..access import walk_or_404
-from ..api.schemas import AgeBand, Gender, Instant, Strict, Text
+from ..api.schemas import AgeBand, Gender, Instant, StopId, Strict, Text
 from ..api.spec import json_body
 from ..domain import vocabularies as v
 from ..domain.permissions import FACILITATE
@@ -58,7 +58,7 @@ class AttendanceIn(Strict):
 
 
 class NoteIn(Strict):
-    stop_id: int | None = None
+    stop_id: StopId | None = None
     text: Annotated[Text, Field(min_length=1, max_length=facilitation.NOTE_MAX_LENGTH)]
 
 

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from ..domain import rules
 from ..domain.rules import COMMENT_MAX_LENGTH, too_far_ahead, valid_feeling, valid_position
 from ..domain.vocabularies import AGE_BANDS, CATEGORIES, GENDERS, MOBILITY, RESIDENT
 from ..extensions import db, utcnow
@@ -152,8 +153,10 @@ def add_stop_note(
     text = (text or "").strip()
     if not text:
         raise Invalid({"text": "note_required"})
-    if len(text) > NOTE_MAX_LENGTH or "\x00" in text:
+    if len(text) > NOTE_MAX_LENGTH:
         raise Invalid({"text": Problem("too_long", max=NOTE_MAX_LENGTH)})
+    if rules.has_control_characters(text):
+        raise Invalid({"text": "control_characters"})
     stop = _stop_of(walk, stop_id)
     existing = db.session.scalar(
         sa.select(StopNote).where(

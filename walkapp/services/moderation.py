@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ..domain import rules
 from ..extensions import db, utcnow
 from ..models import Observation, Walk
 from . import audit
@@ -30,6 +31,8 @@ def project_observation(project_id: int, observation_id: int) -> Observation:
 
 
 def clean_reason(reason: str | None) -> str:
+    if rules.has_control_characters(reason):
+        raise Invalid({"reason": "control_characters"})
     reason = " ".join((reason or "").split())
     if not reason:
         raise Invalid({"reason": Problem("reason_required", max=REASON_MAX_LENGTH)})
