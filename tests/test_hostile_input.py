@@ -273,3 +273,37 @@ def test_sign_in_next_with_crlf_falls_back_to_the_projects_page(client, app):
     assert "\r" not in location and "\n" not in location
     assert location.endswith("/planner/projects") or location.endswith("/planner/")
     assert not any("x=1" in c for c in r.headers.getlist("Set-Cookie"))
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("spots-0-feeling", "abc"),
+        ("spots-0-feeling", "9"),
+        ("spots-0-category", "nonsense"),
+        ("spots-0-stop_id", "99999999999"),
+        ("spots-0-stop_id", "abc"),
+    ],
+)
+def test_proxy_form_refuses_values_it_never_offered(client, open_team, field, value):
+    walk = open_team.walk
+    login(client, open_team.facilitator)
+    page = client.get(f"/planner/events/{walk.id}/proxy").get_data(as_text=True)
+    nonce = re.search(r'id="nonce" name="nonce" type="hidden" value="([^"]+)"', page).group(1)
+    r = client.post(
+        f"/planner/events/{walk.id}/proxy", data=proxy_form(walk, nonce, **{field: value})
+    )
+    assert r.status_code == 422
+    assert count(Participant) == 0 and count(Observation) == 0
+
+
+def test_proxy_form_refuses_another_walks_stop(client, open_team, make_walk):
+    other = make_walk(stops=1)
+    walk = open_team.walk
+    login(client, open_team.facilitator)
+    page = client.get(f"/planner/events/{walk.id}/proxy").get_data(as_text=True)
+    nonce = re.search(r'id="nonce" name="nonce" type="hidden" value="([^"]+)"', page).group(1)
+    data = proxy_form(walk, nonce, **{"spots-0-stop_id": str(other.stops[0].id)})
+    r = client.post(f"/planner/events/{walk.id}/proxy", data=data)
+    assert r.status_code == 422
+    assert count(Participant) == 0 and count(Observation) == 0

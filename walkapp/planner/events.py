@@ -35,7 +35,7 @@ from ..domain import rules
 from ..domain import vocabularies as v
 from ..domain.join_codes import format_join_code
 from ..domain.permissions import FACILITATE, MANAGE_EVENTS, READ, can
-from ..error_messages import MESSAGES, flash_refusal
+from ..error_messages import MESSAGES, flash_refusal, show_on_form
 from ..extensions import db
 from ..i18n import choices, label
 from ..models import Participant, Walk
@@ -396,7 +396,7 @@ def event_note(walk_id: int):
 
 
 class ProxySpotForm(Form):
-    stop_id = SelectField(_l("Stop"), coerce=_int_or_none, validate_choice=False)
+    stop_id = SelectField(_l("Stop"), coerce=_int_or_none)  # one of this walk's stops
     category = SelectField(_l("Category"), validate_choice=False)
     feeling = SelectField(_l("Feeling"), validate_choice=False)
     recorded_at = DateTimeLocalField(_l("Time"), format=LOCAL_FORMATS, validators=[Optional()])
@@ -414,12 +414,13 @@ class ProxySpotForm(Form):
 
     def parsed(self, tz: str, row_id: uuid.UUID) -> facilitation.ProxySpot | None:
         ok = True
-        for field, message in (
-            (self.category, _("Choose a category.")),
-            (self.feeling, _("Choose a feeling.")),
-            (self.recorded_at, _("Give the time.")),
+        for field, message, known in (
+            (self.category, _("Choose a category."), v.CATEGORIES.codes),
+            (self.feeling, _("Choose a feeling."), v.FEELINGS.codes),
+            (self.recorded_at, _("Give the time."), None),
         ):
-            if not field.data:
+            # A forged request may send any text: only the form's own choices count.
+            if not field.data or (known is not None and field.data not in known):
                 field.errors = [*field.errors, message]
                 ok = False
         lat, lon = _number(self.lat.data), _number(self.lon.data)
@@ -534,6 +535,9 @@ def event_proxy(walk_id: int):
             except Conflict:
                 flash(_("These spots were already saved."), "ok")
                 return redirect(url_for("planner.event", walk_id=walk_id))
+            except Invalid as exc:  # a rule the form did not catch (it should): shown, kept
+                show_on_form(form, exc)
+                return render_template("planner/event_proxy.html", walk=walk, form=form), 422
             flash(
                 _(
                     "%(n)s spot(s) saved for this participant, marked as entered by you.",
