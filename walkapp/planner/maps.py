@@ -39,26 +39,12 @@ from ..domain.permissions import READ
 from ..i18n import label
 from ..services import maps as service
 from ..services import triage as triage_service
-from ..services.observation_filter import (
-    AGE,
-    CATEGORY,
-    DATE_FROM,
-    DATE_TO,
-    EVENT,
-    GENDER,
-    KIND,
-    LIGHT,
-    from_args,
-    to_args,
-)
+from ..services.maps import MAP_FIELDS
+from ..services.observation_filter import from_args, to_args
 from . import maps_folium
 from .blueprint import bp
 
 YEAR = 365 * 24 * 3600
-
-# The fields of the filter the map offers (its page, its document, its cells). No "hidden":
-# hidden spots never reach a map, whatever the address says.
-MAP_FIELDS = (EVENT, KIND, CATEGORY, LIGHT, GENDER, AGE, DATE_FROM, DATE_TO)
 
 
 # --- Parsing the query string ---------------------------------------------------------------

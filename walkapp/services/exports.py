@@ -9,21 +9,11 @@ from ..domain.permissions import EXPORT, can
 from ..exporters import geojson
 from . import audit
 from .errors import Forbidden
-from .observation_filter import (
-    AGE,
-    CATEGORY,
-    DATE_FROM,
-    DATE_TO,
-    EVENT,
-    GENDER,
-    KIND,
-    LIGHT,
-    ObservationFilter,
-    to_args,
-)
+from .maps import MAP_FIELDS
+from .observation_filter import ObservationFilter, to_args
 
-# The filter fields an export reads from its address (the map's: hidden spots never leave).
-EXPORT_FIELDS = (EVENT, KIND, CATEGORY, LIGHT, GENDER, AGE, DATE_FROM, DATE_TO)
+# An export reads the map's filter fields from its address (hidden spots never leave).
+EXPORT_FIELDS = MAP_FIELDS
 
 
 def _check_allowed(role: str) -> None:

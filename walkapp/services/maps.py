@@ -19,12 +19,24 @@ from ..domain import maps as domain
 from ..extensions import db
 from ..models import Observation, Photo, Stop
 from .observation_filter import (
+    AGE,
+    CATEGORY,
+    DATE_FROM,
+    DATE_TO,
+    EVENT,
+    GENDER,
     HIDDEN_EXCLUDE,
+    KIND,
+    LIGHT,
     ObservationFilter,
     narrow,
     scope,
     too_few_participants,
 )
+
+# The fields of the filter a map offers (its page, its document, its cells), and the export of
+# the map's spots. No "hidden": hidden spots never reach a map, whatever the address says.
+MAP_FIELDS = (EVENT, KIND, CATEGORY, LIGHT, GENDER, AGE, DATE_FROM, DATE_TO)
 
 
 def withheld(project_id: int, filters: ObservationFilter) -> bool:
