@@ -6,8 +6,11 @@ fill the French one from JSON, compile them all.
 Each JSON file maps English msgids to their French text (how several people translate in
 parallel without editing the same .po file); entries already translated are kept unless the
 JSON gives a new text; a vocabulary label's key is its vocabulary's name and its msgid joined
-by "\u0004" (gettext's context separator), e.g. "category\u0004Lighting". Prints what is still
-untranslated and exits 1 if anything is.
+by "\u0004" (gettext's context separator), e.g. "category\u0004Lighting". A plural message's key
+is its singular msgid and its value the list of its French forms, singular first:
+{"%(num)s spot saved": ["%(num)s signalement enregistré", "%(num)s signalements enregistrés"]}
+(a plain text there still fills every form, as before). Prints what is still untranslated and
+exits 1 if anything is.
 """
 
 from __future__ import annotations
@@ -70,6 +73,18 @@ def _key(message) -> str:
     return f"{message.context}\x04{msgid}" if message.context else msgid
 
 
+def _translation(message, given: str | list[str], num_plurals: int) -> str | tuple[str, ...]:
+    """The catalogue's text of `message` from its JSON value: a text, or for a plural message
+    the list of its forms (a single text fills them all)."""
+    if isinstance(message.id, str):
+        if not isinstance(given, str):
+            raise SystemExit(f"{message.id!r} is not a plural message: give one text")
+        return given
+    if isinstance(given, str):
+        return (given,) * num_plurals
+    return tuple(given)
+
+
 def main(json_files: list[str]) -> int:
     extract(POT)
     subprocess.run(
@@ -96,8 +111,11 @@ def main(json_files: list[str]) -> int:
             continue
         key = _key(message)
         if key in given:
-            message.string = given[key] if isinstance(message.id, str) else (given[key],)
-        if not message.string or (isinstance(message.string, tuple) and not all(message.string)):
+            message.string = _translation(message, given[key], catalog.num_plurals)
+        if not message.string or (
+            isinstance(message.string, tuple)
+            and (len(message.string) < catalog.num_plurals or not all(message.string))
+        ):
             missing.append(key)
     with PO.open("wb") as f:
         write_po(f, catalog, width=100, sort_output=True)

@@ -19,16 +19,19 @@ def make_user(
     projects: tuple | list = (),
     active: bool = True,
     name: str | None = None,
+    member_role: str | None = None,
 ) -> User:
     """A committed account (named after its e-mail unless told), member of `projects` (Project
-    rows or their ids)."""
+    rows or their ids) with `member_role` there (by default the account's role; an
+    administrator's memberships are a planner's)."""
+    member_role = member_role or (role if role != "admin" else "planner")
     user = User(email=email, name=name or email.split("@")[0].title(), role=role, active=active)
     user.password_hash = PASSWORD_HASH
     db.session.add(user)
     db.session.flush()
     for project in projects:
         project_id = project.id if isinstance(project, Project) else project
-        db.session.add(ProjectMember(user_id=user.id, project_id=project_id))
+        db.session.add(ProjectMember(user_id=user.id, project_id=project_id, role=member_role))
     db.session.commit()
     return user
 

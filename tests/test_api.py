@@ -458,7 +458,7 @@ def test_geojson_for_a_planner_of_the_project_only(client, app, walk, token, mak
         user.set_password("secret-password")
         db.session.add(user)
     db.session.flush()
-    db.session.add(ProjectMember(user_id=member.id, project_id=walk.project_id))
+    db.session.add(ProjectMember(user_id=member.id, project_id=walk.project_id, role="planner"))
     db.session.commit()
     login = {"email": "b@x.fr", "password": "secret-password"}
     assert client.post("/planner/login", data=login).status_code == 302

@@ -22,6 +22,7 @@ from walkapp.models import (
     Project,
     ProjectMember,
     Stop,
+    StopNote,
     StoredFile,
     User,
     Walk,
@@ -184,3 +185,34 @@ def test_summer_night_walk_starts_after_dusk(app, tmp_path):
     assert spots
     assert all(open_walk.starts_at <= o.recorded_at <= now for o in spots)
     assert all(o.received_at <= now for o in spots)
+
+
+@pytest.mark.parametrize("now", [datetime(2026, 1, 20, 19, 0, tzinfo=UTC), None])
+def test_each_walks_attendance_stops_and_notes_agree_with_its_spots(app, tmp_path, now):
+    """A walk of 12 is never counted as 0: attendance covers its app participants (per gender
+    too), and the group's notes are at stops of that walk where its spots are."""
+    load_demo(PhotoStore(tmp_path / "photos"), "secret-demo", now=now)
+    now = now or datetime.now(UTC)
+    walks = [w for w in demo_project().walks if w.kind == "exploratory_walk"]
+    assert len(walks) == 3
+    for walk in walks:
+        counted: Counter[str] = Counter()
+        for row in walk.attendance:
+            counted[row.gender] += row.count
+        people = db.session.scalars(sa.select(Participant).where(Participant.walk_id == walk.id))
+        joined = Counter(p.gender or "undisclosed" for p in people)
+        assert joined.total() > 0
+        assert counted.total() > joined.total(), walk.title  # some came without the app
+        assert all(counted[g] >= n for g, n in joined.items()), walk.title
+        spots = observations_of(walk)
+        stop_ids = {s.id for s in walk.stops}
+        assert {o.stop_id for o in spots} - {None} <= stop_ids, walk.title
+        notes = db.session.scalars(sa.select(StopNote).where(StopNote.walk_id == walk.id)).all()
+        assert notes, walk.title
+        for note in notes:
+            assert note.stop_id in {o.stop_id for o in spots}, (walk.title, note.text)
+            end = walk.closed_at or now
+            assert walk.starts_at <= note.created_at <= end, (walk.title, note.text)
+    afternoon = next(w for w in walks if w.title.startswith("Balade de l'après-midi"))
+    texts = db.session.scalars(sa.select(StopNote.text).where(StopNote.walk_id == afternoon.id))
+    assert not [t for t in texts if "soir" in t]  # said by day, of the day

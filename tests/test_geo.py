@@ -1,4 +1,5 @@
-"""Perimeter validation (walkapp.domain.geo)."""
+"""Perimeter validation (walkapp.domain.geo) and the questions before saving one
+(walkapp.domain.perimeter_checks)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,15 @@ import pytest
 from shapely.geometry import LinearRing, shape
 
 from walkapp.domain.geo import PerimeterError, centroid, perimeter_geometry, point_in_perimeter
+from walkapp.domain.perimeter_checks import (
+    FRANCE_BOXES,
+    MAX_AREA_KM2,
+    area_km2,
+    diameter_km,
+    perimeter_questions,
+    region_of,
+    swap_axes,
+)
 
 DATA = Path(__file__).parent / "data"
 PLACE_DU_CANADA = DATA / "place-du-canada-perimeter.geojson"
@@ -124,6 +134,13 @@ def test_bow_tie_is_refused_with_the_reason() -> None:
     assert "cross" in message
 
 
+def test_bow_tie_code_says_where_the_edges_cross() -> None:
+    with pytest.raises(PerimeterError) as info:
+        perimeter_geometry(polygon((3.51, 50.35), (3.52, 50.36), (3.52, 50.35), (3.51, 50.36)))
+    assert info.value.code == "perimeter_self_intersection"
+    assert info.value.params == {"lat": 50.355, "lon": 3.515}
+
+
 def test_overlapping_parts_of_one_multipolygon_are_refused() -> None:
     message = refused(
         {
@@ -205,6 +222,154 @@ def test_zero_area_polygons_are_refused() -> None:
 )
 def test_not_geojson_is_refused(data: object) -> None:
     assert refused(data)
+
+
+REFUSED = [
+    "not json",
+    [1, 2],
+    {"type": "Polygon", "coordinates": [[[0, 0], [1, 1]]]},
+    {"type": "Polygon", "coordinates": [[["0", "0"], [1, 0], [1, 1], [0, 0]]]},
+    {"type": "Polygon", "coordinates": [[0, 0]]},
+    {"type": "Polygon", "coordinates": []},
+    {"type": "Polygon", "coordinates": [[[200, 50], [3.5, 50], [3.5, 51], [200, 50]]]},
+    {"type": "Polygon", "coordinates": [[[3.5, 95], [3.5, 50], [4.5, 51], [3.5, 95]]]},
+    {"type": "MultiPolygon", "coordinates": []},
+    {"type": "Circle", "coordinates": [0, 0]},
+    {"type": "Point", "coordinates": [3.5, 50.3]},
+    {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [2, 2], [0, 0]]]},
+    {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]},
+    {"type": "Feature", "geometry": None},
+    {"type": "FeatureCollection"},
+    {"type": "FeatureCollection", "features": []},
+    {"type": "FeatureCollection", "features": [{"type": "Polygon"}]},
+    {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": None}]},
+    {"type": "Polygon", "coordinates": [[[i * 1e-6, 0.0] for i in range(25_000)] + [[0, 1]]]},
+    "[" * 20 + "]" * 20,
+]
+
+
+@pytest.mark.parametrize("data", REFUSED)
+def test_every_refusal_is_a_code_with_a_sentence(data: object) -> None:
+    """No plain-English reason reaches a page: each refusal is a code of error_messages, whose
+    sentence takes the refusal's values (a missing placeholder would raise KeyError)."""
+    from walkapp.error_messages import MESSAGES
+
+    with pytest.raises(PerimeterError) as info:
+        perimeter_geometry(data)
+    code, params = info.value.code, info.value.params
+    assert code in MESSAGES, code
+    sentence = str(MESSAGES[code]) % params  # outside a request: the English msgid
+    assert "%(" not in sentence
+    for value in params.values():
+        assert str(value) in sentence
+
+
+# --- Questions before saving (walkapp.domain.perimeter_checks) ----------------------------------
+
+
+def test_place_du_canada_raises_no_question(place_du_canada: dict) -> None:
+    geometry = perimeter_geometry(place_du_canada)
+    assert 0.2 < area_km2(geometry) < 0.45
+    assert 0.5 < diameter_km(geometry) < 1.0
+    assert perimeter_questions(geometry) == []
+
+
+def test_swapped_axes_are_detected_and_offered_as_a_fix(place_du_canada: dict) -> None:
+    geometry = perimeter_geometry(place_du_canada)
+    swapped = swap_axes(geometry)
+    assert swapped["coordinates"][0][0][0] > 50  # "longitude" 50: the Indian Ocean
+    assert LinearRing(swapped["coordinates"][0]).is_ccw  # normalised again
+    [question] = perimeter_questions(swapped)
+    assert question.code == "perimeter_axes_swapped" and question.fix == "swap_axes"
+    assert question.params["region"] == "metropole"
+    assert question.params["lat"] == pytest.approx(3.52, abs=0.01)
+    assert question.params["lon"] == pytest.approx(50.356, abs=0.01)
+    assert swap_axes(swapped) == geometry
+    assert perimeter_questions(swap_axes(swapped)) == []
+
+
+def test_swapped_overseas_perimeter_names_its_department() -> None:
+    # Saint-Denis de La Réunion (-20.88 N, 55.45 E) written [lat, lon].
+    square = polygon((-20.89, 55.44), (-20.88, 55.44), (-20.88, 55.45), (-20.89, 55.45))
+    [question] = perimeter_questions(perimeter_geometry(square))
+    assert (question.code, question.params["region"]) == ("perimeter_axes_swapped", "reunion")
+
+
+def test_a_perimeter_700_km_across_is_too_large() -> None:
+    big = perimeter_geometry(polygon((-1, 44), (5, 44), (5, 49), (-1, 49)))
+    questions = {q.code: q.params for q in perimeter_questions(big)}
+    assert set(questions) == {"perimeter_large_area", "perimeter_large_diameter"}
+    assert 200_000 < questions["perimeter_large_area"]["area"] < 300_000
+    assert questions["perimeter_large_area"]["max"] == MAX_AREA_KM2
+    assert 650 < questions["perimeter_large_diameter"]["diameter"] < 800
+
+
+def test_a_long_thin_perimeter_is_too_wide_but_not_too_large() -> None:
+    # 0.09 degree of latitude (10 km) by 0.001 degree of longitude (70 m): 0.7 km².
+    strip = perimeter_geometry(polygon((3.5, 50.0), (3.501, 50.0), (3.501, 50.09), (3.5, 50.09)))
+    assert area_km2(strip) == pytest.approx(0.716, rel=0.02)
+    assert diameter_km(strip) == pytest.approx(10.01, rel=0.01)
+    assert [q.code for q in perimeter_questions(strip)] == ["perimeter_large_diameter"]
+
+
+def test_just_under_the_limits_raises_no_question() -> None:
+    # About 2 km by 2 km (4 km², 2.8 km across) in Valenciennes.
+    square = perimeter_geometry(
+        polygon((3.5, 50.35), (3.528, 50.35), (3.528, 50.368), (3.5, 50.368))
+    )
+    assert 3.5 < area_km2(square) < 4.5
+    assert perimeter_questions(square) == []
+
+
+def test_a_perimeter_far_from_france_is_questioned() -> None:
+    manhattan = polygon((-74.0, 40.70), (-73.99, 40.70), (-73.99, 40.71), (-74.0, 40.71))
+    [question] = perimeter_questions(perimeter_geometry(manhattan))
+    assert question.code == "perimeter_far_away" and question.fix is None
+    assert question.params == {"lat": pytest.approx(40.705), "lon": pytest.approx(-73.995)}
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "region"),
+    [
+        (48.857, 2.352, "metropole"),  # Paris
+        (51.034, 2.377, "metropole"),  # Dunkerque
+        (48.39, -4.49, "metropole"),  # Brest
+        (43.775, 7.50, "metropole"),  # Menton
+        (41.39, 9.16, "metropole"),  # Bonifacio (Corsica)
+        (15.998, -61.726, "guadeloupe"),  # Basse-Terre
+        (14.607, -61.073, "martinique"),  # Fort-de-France
+        (4.937, -52.326, "guyane"),  # Cayenne
+        (-20.882, 55.451, "reunion"),  # Saint-Denis
+        (-12.781, 45.228, "mayotte"),  # Mamoudzou
+        (0.0, 0.0, None),
+        (3.52, 50.36, None),  # Valenciennes swapped: the Indian Ocean
+        (-1.29, 36.82, None),  # Nairobi
+    ],
+)
+def test_france_boxes(lat: float, lon: float, region: str | None) -> None:
+    assert region_of(lat, lon) == region
+    assert set(FRANCE_BOXES) == {
+        "metropole",
+        "guadeloupe",
+        "martinique",
+        "guyane",
+        "reunion",
+        "mayotte",
+    }
+
+
+def test_stops_and_spots_outside_are_counted(place_du_canada: dict) -> None:
+    geometry = perimeter_geometry(place_du_canada)
+    lat, lon = centroid(geometry)
+    corner = geometry["coordinates"][0][0]  # on the edge: inside
+    stops = [(lat, lon), (corner[1], corner[0]), (50.40, 3.60)]
+    spots = [(lat, lon)] * 3 + [(50.30, 3.50), (48.85, 2.35)]
+    questions = perimeter_questions(geometry, stops=stops, spots=spots)
+    assert [(q.code, q.params) for q in questions] == [
+        ("perimeter_stops_outside", {"count": 1, "total": 3}),
+        ("perimeter_spots_outside", {"count": 2, "total": 5}),
+    ]
+    assert perimeter_questions(geometry, stops=stops[:2], spots=spots[:3]) == []
 
 
 def test_too_many_vertices_are_refused() -> None:

@@ -9,7 +9,19 @@ import pytest
 from walkapp.domain import indicators as ind
 from walkapp.domain.cells import cell_of
 from walkapp.domain.indicators_daynight import Spot, day_vs_night
-from walkapp.domain.participation import EMPTY, THIN, participation_matrix
+from walkapp.domain.participation import (
+    EMPTY,
+    GIRLS,
+    MAX_PRIORITIES,
+    MOBILITY,
+    NIGHT,
+    RESIDENTS,
+    SENIOR_WOMEN,
+    THIN,
+    Profile,
+    participation_matrix,
+    priorities,
+)
 from walkapp.domain.stops import StopInput, Sums, pair_walks, stat, stop_stats
 from walkapp.domain.thresholds import MIN_PEOPLE_FOR_FIGURE
 from walkapp.domain.vocabularies import CRITERIA, TIME_SLOTS
@@ -35,14 +47,39 @@ def test_share_at_five_people_is_shown():
 
 
 def test_share_of_women_leaves_undisclosed_and_empty_profiles_out():
+    people = {"woman": 6, "man": 3, "non_binary": 1, "undisclosed": 7, None: 9}
     counts = ind.ProjectCounts(
         project_id=1,
-        participants_by_gender={"woman": 6, "man": 3, "non_binary": 1, "undisclosed": 7, None: 9},
+        participants_by_gender=people,
+        events_people=(ind.EventPeople(1, participants_by_gender=people),),
     )
     share = ind.project_indicators(counts)[1]
     assert share.code == ind.WOMEN_SHARE_PARTICIPANTS
     assert share.n == 10  # 6 + 3 + 1: stated genders only
     assert share.value == pytest.approx(0.6)
+
+
+def test_each_event_contributes_its_head_count_or_its_app_participants_never_both():
+    counted = ind.EventPeople(
+        1,
+        attendance_by_gender={"woman": 7, "man": 1, "undisclosed": 1},
+        participants_by_gender={"woman": 3, "man": 2},
+    )
+    app_only = ind.EventPeople(2, participants_by_gender={"woman": 2, "man": 2})
+    zero_count = ind.EventPeople(
+        3, attendance_by_gender={"woman": 0}, participants_by_gender={"woman": 1}
+    )
+    nobody = ind.EventPeople(4)
+    assert counted.source == ind.SOURCE_ATTENDANCE
+    assert (counted.women, counted.stated) == (7, 8)  # "prefer not to say" is left out
+    assert app_only.source == zero_count.source == ind.SOURCE_PARTICIPANTS
+    assert nobody.source is None and nobody.people_by_gender == {}
+    total = ind.people_by_gender([counted, app_only, zero_count, nobody])
+    assert total == {"woman": 10, "man": 3, "undisclosed": 1}
+    share = ind.women_share(total)
+    assert (share.numerator, share.n) == (10, 13)
+    # The live view's figure for one walk is the same function over the same source.
+    assert ind.women_share(counted.people_by_gender).value == pytest.approx(7 / 8)
 
 
 def test_share_of_women_at_meetings_uses_attendance_counts():
@@ -83,6 +120,7 @@ def test_overall_sums_projects_and_counts_distinct_communes():
             women_walks_by_year={2026: 2},
             participants_by_gender={"woman": 3, "man": 1},
             women_reporting_harassment=1,
+            events_people=(ind.EventPeople(1, participants_by_gender={"woman": 3, "man": 1}),),
         ),
         ind.ProjectCounts(
             2,
@@ -91,6 +129,7 @@ def test_overall_sums_projects_and_counts_distinct_communes():
             women_walks_by_year={2025: 1, 2026: 1},
             participants_by_gender={"woman": 2},
             women_reporting_harassment=1,
+            events_people=(ind.EventPeople(2, participants_by_gender={"woman": 2}),),
         ),
         ind.ProjectCounts(3, insee_code="59172", events=1),
         ind.ProjectCounts(4, insee_code="59350", events=0),  # no event: not covered
@@ -152,6 +191,28 @@ def test_a_full_row_has_no_suggestion():
     counts = {("woman", "45_64", slot): 5 for slot in TIME_SLOTS.codes}
     matrix = participation_matrix(counts)
     assert ("woman", "45_64") not in {(s.gender, s.age_band) for s in matrix.suggestions}
+
+
+def test_priorities_put_the_widest_gaps_first_and_leave_full_groups_out():
+    profile = Profile(women_evening=0, senior_women=2, reduced_mobility=0, residents=9, girls=5)
+    gaps = priorities(profile)
+    # Nobody before too few; among equals, the order of importance for the audience.
+    assert [(g.code, g.n, g.flag) for g in gaps] == [
+        (NIGHT, 0, EMPTY),
+        (MOBILITY, 0, EMPTY),
+        (SENIOR_WOMEN, 2, THIN),
+    ]
+    everyone = Profile(women_evening=5, senior_women=5, reduced_mobility=5, residents=5, girls=5)
+    assert priorities(everyone) == ()
+    # Every gap at once: still one each, and the page shows only the first MAX_PRIORITIES.
+    assert [g.code for g in priorities(Profile())] == [
+        NIGHT,
+        SENIOR_WOMEN,
+        MOBILITY,
+        RESIDENTS,
+        GIRLS,
+    ]
+    assert MAX_PRIORITIES == 4
 
 
 # --- Stops ------------------------------------------------------------------------------------

@@ -190,13 +190,15 @@ def test_project_indicators_page(client, world):
     html = r.get_data(as_text=True)
     assert row_attrs(html, "women_walks") == ("2", "2")
     assert '<span class="hint by-year">(2025: 1; 2026: 1)</span>' in html
+    # Each event once: the night walk's and the day walk's app participants (6 of 8 stated, 6 of
+    # 6), the meeting's head count (7 of 10 stated).
     value, n = row_attrs(html, "women_share_participants")
-    assert n == "14" and float(value) == pytest.approx(12 / 14)
+    assert n == "24" and float(value) == pytest.approx(19 / 24)
     value, n = row_attrs(html, "women_share_meetings")
     assert n == "10" and float(value) == pytest.approx(0.7)
     value, n = row_attrs(html, "women_harassment_share")
     assert n == "12" and float(value) == pytest.approx(2 / 12)
-    assert "85.7" in html and "70.0" in html and "16.7" in html
+    assert "79.2" in html and "70.0" in html and "16.7" in html
     assert 'role="img"' in html and "Exploratory walks held with groups of women" in html
 
 
@@ -271,6 +273,17 @@ def test_participation_page(client, world):
     assert re.search(r'id="not-stated-weekday_evening" data-n="2"', html)
     assert "No girls (15 to 17) in: Weekday, evening; Weekend, daytime; Weekend, evening." in html
     assert "Plan a walk with the youth centre or a secondary school." in html
+
+    # First, the few gaps that matter most (7 women tagged a spot after dark: no night gap);
+    # the long group-by-group list, men and boys included, waits behind a disclosure.
+    first, details = html.split('<details id="more-suggestions">')
+    shown = re.findall(r'<li data-code="(\w+)" data-n="(\d+)"><strong>', first)
+    assert shown == [("mobility", "0"), ("residents", "0"), ("senior_women", "1"), ("girls", "1")]
+    assert "Invite people with a pushchair, a wheelchair or a walking aid." in first
+    assert "(nobody so far)" in first and "(1 so far)" in first
+    assert "No girls (15 to 17)" not in first and "men (" not in first
+    details = details.split("</details>")[0]
+    assert details.count("<li>") == 12 and "No men (25 to 44) in:" in details  # 6 + 6 rows
 
 
 # --- Stops and day vs night -------------------------------------------------------------------
@@ -375,3 +388,112 @@ def test_year_is_the_utc_year_whatever_the_session_time_zone(app):
     assert service.event_years([project.id]) == [2025]
     [counts] = service.project_counts([project.id], year=2025)
     assert counts.women_walks_by_year == {2025: 1}
+
+
+# --- Share of women: one source per event, one definition for the live view ------------------
+
+
+def test_share_of_women_takes_each_events_head_count_or_its_app_participants(client, world):
+    # The night walk's facilitator counted everyone present (with or without a phone): 7 women,
+    # 1 man, 1 "prefer not to say". Its 10 app participants no longer count on top of that.
+    for gender, n in (("woman", 7), ("man", 1), ("undisclosed", 1)):
+        db.session.add(Attendance(walk_id=world.night.id, gender=gender, age_band="25_44", count=n))
+    db.session.commit()
+    login(client, world.planner)
+    html = client.get(f"/planner/projects/{world.project.id}/indicators?lang=en").text
+    # Night: head count 7 / 8 stated; day: app participants 6 / 6; meeting: head count 7 / 10.
+    value, n = row_attrs(html, "women_share_participants")
+    assert n == "24" and float(value) == pytest.approx(20 / 24)
+
+    def source(walk_id: int) -> tuple[str, str, str]:
+        m = re.search(
+            rf'id="source-{walk_id}" data-source="(\w*)" data-women="(\d+)" data-stated="(\d+)"',
+            html,
+        )
+        assert m, walk_id
+        return m[1], m[2], m[3]
+
+    meeting = db.session.scalars(sa.select(Walk).where(Walk.kind == "meeting")).one()
+    assert source(world.night.id) == ("attendance", "7", "8")
+    assert source(world.day.id) == ("participants", "6", "6")
+    assert source(meeting.id) == ("attendance", "7", "10")
+    assert html.count("<td>head count</td>") == 2 and "<td>participants in the app</td>" in html
+    assert "<script>window.__pwned" not in html  # the night walk's title, in the sources table
+
+    admin = make_user("admin@example.org", role="admin")
+    login(client, admin)
+    html = client.get("/planner/indicators?lang=en").text
+    # Project B's walk has nobody: 2 head counts, 1 walk of app participants.
+    assert 'id="share-sources" data-attendance="2" data-participants="1"' in html
+
+
+def live_share(client, walk: Walk) -> tuple[str, str, str]:
+    html = client.get(f"/planner/events/{walk.id}/live?lang=en").text
+    m = re.search(r'<dd id="n-women" data-value="([^"]*)" data-n="(\d+)">([^<]*)</dd>', html)
+    assert m, html
+    return m[1], m[2], m[3]
+
+
+def indicators_share(client, project: Project) -> tuple[str, str, str]:
+    html = client.get(f"/planner/projects/{project.id}/indicators?lang=en").text
+    value, n = row_attrs(html, "women_share_participants")
+    m = re.search(r'id="ind-women_share_participants".*?<td class="value">([^<]*?)\s*<', html, re.S)
+    assert m
+    return value, n, m[1].strip()
+
+
+def test_live_view_and_indicators_give_the_same_share_of_women(client, world):
+    walk = db.session.scalars(sa.select(Walk).where(Walk.project_id == world.other.id)).one()
+    for gender in ("woman",) * 4 + ("man", "man", "undisclosed"):
+        add_person(walk, gender)
+    db.session.commit()
+    login(client, world.other_planner)
+    # Only app participants so far: 4 women of 6 who stated a gender.
+    live = live_share(client, walk)
+    assert live == indicators_share(client, world.other)
+    assert float(live[0]) == pytest.approx(4 / 6) and live[1] == "6" and "66.7" in live[2]
+
+    # The facilitator counts 7 women, 1 man and 1 "prefer not to say": 7 / 8, not 7 / 9.
+    cells = [
+        {"gender": g, "age_band": "25_44", "count": n, "edited_at": "2026-03-01T19:00:00+00:00"}
+        for g, n in (("woman", 7), ("man", 1), ("undisclosed", 1))
+    ]
+    r = client.put(f"/planner/events/{walk.id}/attendance", json={"cells": cells})
+    assert r.status_code == 200, r.text
+    answered = r.get_json()["women_share"]
+    assert answered["value"] == pytest.approx(7 / 8) and answered["source"] == "attendance"
+    live = live_share(client, walk)
+    assert live == indicators_share(client, world.other)
+    assert float(live[0]) == pytest.approx(7 / 8) and live[1] == "8" and "87.5" in live[2]
+    polled = client.get(f"/planner/events/{walk.id}/live.json").get_json()["women_share"]
+    assert (polled["n"], polled["text"]) == (int(live[1]), live[2])
+
+
+def test_stop_charts_label_each_bar_by_its_stop(client, world):
+    long_title = "Marche exploratoire de nuit avec le groupe de femmes du centre social, printemps"
+    walk = add_walk(world.project, datetime(2026, 3, 20, 18, tzinfo=UTC), title=long_title)
+    walk.stops = [
+        Stop(number=1, name="Parvis de la gare routière", lat=LAT, lon=LON),
+        Stop(number=2, name="Passage souterrain", lat=LAT, lon=LON),
+        Stop(number=3, name="Arrêt de bus Canada", lat=LAT, lon=LON),
+    ]
+    db.session.commit()
+    login(client, world.planner)
+    html = client.get(f"/planner/projects/{world.project.id}/stops?lang=en").text
+    svg = re.search(
+        rf'<svg[^>]*aria-labelledby="safety-scores-{walk.id}-title.*?</svg>', html, re.S
+    )
+    assert svg, html
+    labels = re.findall(r'<text x="\d+" y="\d+" text-anchor="end"[^>]*>([^<]*)', svg[0])
+    assert labels == [
+        "1. Parvis de la gare routière",
+        "2. Passage souterrain",
+        "3. Arrêt de bus Canada",
+    ]
+    assert "Safety score per stop (0 to 100): Marche exploratoire de nuit" in svg[0]  # its title
+    # Each walk its own chart: the night walk's stops are in theirs, not in this one.
+    night = re.search(
+        rf'aria-labelledby="safety-scores-{world.night.id}-title.*?</svg>', html, re.S
+    )
+    assert night and "1. Arrêt 1" in night[0] and "2. Arrêt 2" in night[0]
+    assert "Arrêt 1" not in svg[0]

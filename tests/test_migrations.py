@@ -129,10 +129,13 @@ def test_0007_keeps_every_row_and_id_and_never_reuses_one(app, make_walk, client
     )
     db.session.commit()
 
+    # Columns added by later migrations (0010) are not there at 0006: compared without them.
+    later = {"position_source", "position_suspect"}
+
     def rows():
         return {
             model.__tablename__: db.session.execute(
-                sa.select(*model.__table__.c).order_by(model.id)
+                sa.select(*(c for c in model.__table__.c if c.name not in later)).order_by(model.id)
             ).all()
             for model in (Participant, Observation, Photo, StoredFile, TrackPoint)
         }
@@ -168,3 +171,35 @@ def test_0007_keeps_every_row_and_id_and_never_reuses_one(app, make_walk, client
         assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == 0
     join(walk)
     assert db.session.scalar(sa.select(sa.func.max(Participant.id))) > erased
+
+
+def test_0008_gives_each_membership_its_accounts_role(app):
+    """Before 0008 the role was the account's; each membership gets it (an administrator's
+    become a planner's: their rights stay global)."""
+    from flask_migrate import downgrade, upgrade
+
+    downgrade(revision="7b5c1d4e0f63")  # 0007: one role per account
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO project (id, name, commune, description, phase, "
+                "timezone, created_at) VALUES (1, 'P', '', '', 'diagnostic', "
+                "'Europe/Paris', '2026-01-01 00:00:00')"
+            )
+        )
+        for uid, role in enumerate(("admin", "planner", "facilitator", "viewer"), start=1):
+            conn.execute(
+                sa.text(
+                    'INSERT INTO "user" (id, email, name, password_hash, role, active, created_at) '
+                    "VALUES (:id, :email, '', 'x', :role, true, '2026-01-01 00:00:00')"
+                ),
+                {"id": uid, "email": f"{role}@x.fr", "role": role},
+            )
+            conn.execute(
+                sa.text("INSERT INTO project_member (user_id, project_id) VALUES (:id, 1)"),
+                {"id": uid},
+            )
+    upgrade()
+    with db.engine.connect() as conn:
+        roles = dict(conn.execute(sa.text("SELECT user_id, role FROM project_member")).all())
+    assert roles == {1: "planner", 2: "planner", 3: "facilitator", 4: "viewer"}

@@ -546,7 +546,7 @@ def _project(app, name: str) -> tuple[int, int, User]:
     else:
         project_id = generated_project(planner.id, moderator.id)
     other_walk_id = other_project_walk()
-    db.session.add(ProjectMember(user_id=planner.id, project_id=project_id))
+    db.session.add(ProjectMember(user_id=planner.id, project_id=project_id, role="planner"))
     db.session.commit()
     return project_id, other_walk_id, planner
 

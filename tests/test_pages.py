@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from planner_users import login, make_user
+from werkzeug.exceptions import InternalServerError, ServiceUnavailable
 
+from walkapp import pages
 from walkapp.extensions import db
 from walkapp.models import User
 
@@ -73,6 +76,47 @@ def test_planner_sees_projects_after_login(client, make_walk):
     assert walk.join_code in html and "Place du Canada" in html
 
 
+def test_a_403_page_says_who_to_ask_not_to_try_again(client, make_walk):
+    walk = make_walk()
+    viewer = make_user("viewer@x.fr", role="viewer", projects=[walk.project_id])
+    login(client, viewer)
+    r = client.get(f"/planner/projects/{walk.project_id}/events/new", query_string={"lang": "en"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 403
+    assert "You do not have the right to do this in this project." in html
+    assert "Ask the project's planner or an administrator" in html
+    assert "try again" not in html.lower() and "Something went wrong" not in html
+    # In French too, the old advice (« Réessayez dans un instant ») is gone.
+    french = client.get(r.request.path, query_string={"lang": "fr"})
+    assert french.status_code == 403 and "Réessayez" not in french.get_data(as_text=True)
+
+
+def test_a_404_page_says_to_check_the_code(client):
+    r = client.get("/j/ABCDEFGH", query_string={"lang": "en"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 404 and "Nothing here" in html
+    assert "Check the code and try again." in html and "in a moment" not in html
+
+
+@pytest.mark.parametrize(
+    ("exc", "title"),
+    [(InternalServerError(), "Something went wrong"), (ServiceUnavailable(), "Not available")],
+)
+def test_server_errors_are_where_trying_again_fits(app, exc, title):
+    with app.test_request_context("/?lang=en"):
+        body, code = pages.error_page(exc)
+    assert code == exc.code and title in body and "try again in a moment" in body
+    assert "You do not have the right" not in body
+
+
+def test_every_status_has_its_own_advice():
+    advice = {code: str(pages.error_texts(code)[1]) for code in (403, 404, 429, 500)}
+    assert len(set(advice.values())) == 4  # no advice shared between them
+    assert "again" not in advice[403]
+    assert pages.error_texts(502) == pages.error_texts(500)
+    assert pages.error_texts(405) == pages.OTHER_REQUEST_ERROR
+
+
 class TestWithCsrf:
     @pytest.fixture
     def app_config(self):
@@ -95,6 +139,11 @@ def test_french_catalog_is_complete_and_compiled():
         french = read_po(f)
     with open(TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.mo", "rb") as f:
         compiled = read_mo(f)
-    wanted = {m.id for m in template if m.id}
-    assert wanted <= {m.id for m in french if m.id and m.string}
-    assert {m.id: m.string for m in french if m.id} == {m.id: m.string for m in compiled if m.id}
+    def text(value):  # a plural message's id and text are sequences of forms
+        return value if isinstance(value, str) else tuple(value)
+
+    wanted = {text(m.id) for m in template if m.id}
+    assert wanted <= {text(m.id) for m in french if m.id and m.string}
+    assert {text(m.id): text(m.string) for m in french if m.id} == {
+        text(m.id): text(m.string) for m in compiled if m.id
+    }

@@ -154,7 +154,7 @@ def test_photo_urls_answer_owner_and_project_planner_only(client, walk, join):
     planner.set_password("pw-for-tests")
     db.session.add(planner)
     db.session.flush()
-    db.session.add(ProjectMember(user_id=planner.id, project_id=walk.project_id))
+    db.session.add(ProjectMember(user_id=planner.id, project_id=walk.project_id, role="planner"))
     db.session.commit()
     client.post("/planner/login", data={"email": "p@x.fr", "password": "pw-for-tests"})
     assert fetch(client, body["url"]).status_code == 200

@@ -268,7 +268,7 @@ def test_memberships_open_and_close_a_project(as_admin, app, admin):
         ("add", project.id, admin.id),
         ("remove", project.id, admin.id),
     ]
-    assert entries[0].details == {"user": "p@x.fr", "project": project.name}
+    assert entries[0].details == {"user": "p@x.fr", "project": project.name, "role": "planner"}
     # Both show in the project's own log.
     log = as_admin.get(f"/planner/projects/{project.id}/audit").get_data(as_text=True)
     assert log.count("p@x.fr") >= 2
@@ -388,7 +388,7 @@ def facilitator_walk(app, make_walk):
     """(user, walk): an open walk led by a facilitator who belongs to its project."""
     user = make_user("f@x.fr", "facilitator")
     walk = make_walk(status="open", facilitator_id=user.id)
-    db.session.add(ProjectMember(user_id=user.id, project_id=walk.project_id))
+    db.session.add(ProjectMember(user_id=user.id, project_id=walk.project_id, role="facilitator"))
     db.session.commit()
     return user, walk
 
@@ -550,3 +550,49 @@ def test_ids_no_row_can_have_are_404(as_admin, admin):
     url = f"/planner/admin/users/{admin.id}/memberships"
     assert as_admin.post(url, data={"project_id": str(huge)}).status_code == 302  # not a choice
     assert as_admin.get(f"/planner/admin/audit?before={2**70}").status_code == 200
+
+
+def test_a_role_per_project_lead_walks_in_one_commune_only_read_another(as_admin, app, admin):
+    """The same account edits the project where it is a planner, and only reads the one where
+    the administrator made it a viewer; changing the role there is audited."""
+    leads, reads = make_project(name="Place du Canada"), make_project(name="Quartier Chasse Royale")
+    user = make_user("p@x.fr", "planner")
+    url = f"/planner/admin/users/{user.id}/memberships"
+    assert as_admin.post(url, data={"project_id": leads.id, "role": "planner"}).status_code == 302
+    assert as_admin.post(url, data={"project_id": reads.id, "role": "viewer"}).status_code == 302
+    other = app.test_client()
+    login(other, user.email)
+    assert other.get(f"/planner/projects/{leads.id}/edit").status_code == 200
+    assert other.get(f"/planner/projects/{reads.id}").status_code == 200
+    assert other.get(f"/planner/projects/{reads.id}/edit").status_code == 403
+    page = other.get(f"/planner/projects/{reads.id}").get_data(as_text=True)
+    assert f"/planner/projects/{reads.id}/edit" not in page  # no button she cannot use
+
+    r = as_admin.post(f"{url}/{reads.id}/role", data={"role": "facilitator"})
+    assert r.status_code == 302
+    member = db.session.get(ProjectMember, (user.id, reads.id))
+    db.session.refresh(member)
+    assert member.role == "facilitator"
+    assert db.session.get(ProjectMember, (user.id, leads.id)).role == "planner"
+    assert other.get(f"/planner/projects/{reads.id}/edit").status_code == 403
+    edits = [e for e in audit_rows(target_type="membership") if e.action == "edit"]
+    assert [(e.project_id, e.details) for e in edits] == [
+        (reads.id, {"role": ["viewer", "facilitator"]})
+    ]
+    # The administrator's own page lists both roles.
+    page = as_admin.get(f"/planner/admin/users/{user.id}").get_data(as_text=True)
+    assert 'value="facilitator" selected' in page and 'value="planner" selected' in page
+
+
+def test_a_membership_role_outside_the_list_is_refused(as_admin, app):
+    project = make_project()
+    user = make_user("p@x.fr", "viewer")
+    url = f"/planner/admin/users/{user.id}/memberships"
+    assert as_admin.post(url, data={"project_id": project.id, "role": "admin"}).status_code == 302
+    assert db.session.get(ProjectMember, (user.id, project.id)) is None
+    assert as_admin.post(url, data={"project_id": project.id}).status_code == 302
+    assert db.session.get(ProjectMember, (user.id, project.id)).role == "viewer"  # the account's
+    r = as_admin.post(f"{url}/{project.id}/role", data={"role": "admin"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ProjectMember, (user.id, project.id)).role == "viewer"

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from conftest import DATA
+from flask_babel import refresh
 from planner_users import PASSWORD, login, make_user
 
 from walkapp.extensions import db
@@ -477,7 +478,10 @@ def test_gallery_shows_thumbnails_of_visible_spots_only(app, client, world, make
     assert TOTAL.search(html)[1] == "2"
     assert html.count('loading="lazy"') == 2
     assert 'alt="Éclairage, 20/11/2026 19:01"' in html  # category and time
-    assert f'href="/api/v1/photos/{shown[1]}"' in html  # the full photo
+    # A thumbnail opens the photo's viewer (its spot's context), which links to the full photo.
+    viewer = f"/planner/projects/{world.project_id}/photos/{shown[1]}"
+    assert f'href="{viewer}?hidden=only"' in html  # the address's filter, kept as it came
+    assert f'href="/api/v1/photos/{shown[1]}"' in client.get(viewer).text
 
     r = client.get(
         f"/planner/projects/{world.project_id}/photos",
@@ -517,6 +521,128 @@ def test_gallery_pages_by_keyset(app, client, world):
         seen += [int(i) for i in PHOTO_ID.findall(html)]
         url = links(html).get("next")
     assert len(seen) == len(set(seen)) == 60
+
+
+# --- The gallery's photo viewer -----------------------------------------------------------
+
+VIEWER_LINK = re.compile(r'<a href="([^"]+)" rel="(next|prev)"')
+
+
+def viewer_url(world: World, photo_id: int) -> str:
+    return f"/planner/projects/{world.project_id}/photos/{photo_id}"
+
+
+def viewer_links(html: str) -> dict[str, str]:
+    return {rel: href.replace("&amp;", "&") for href, rel in VIEWER_LINK.findall(html)}
+
+
+def photo_of(href: str) -> int:
+    return int(re.search(r"/photos/(\d+)", href)[1])
+
+
+@pytest.fixture
+def viewer_world(app, world) -> dict[str, int]:
+    """Photos on bench (walk B, 19:05), corner (walk B, 19:04, a hostile comment), dark (walk
+    A, 19:01, at stop 1) and on the hidden spot "named": the gallery shows the first three."""
+    photos = {
+        "bench": db.session.get(Observation, world.spots["bench"].id).photos[0].id,
+        "dark": db.session.get(Observation, world.spots["dark"].id).photos[0].id,
+    }
+    photos["corner"] = add_photo(app, world.spots["corner"], "lamp.png")
+    photos["named"] = add_photo(app, world.spots["named"])
+    world.spots["corner"].comment = '<script>window.__pwned=1</script>Dark "corner" & bins'
+    db.session.commit()
+    return photos
+
+
+def test_viewer_shows_the_spots_context_and_escapes_its_comment(client, world, viewer_world):
+    login(client, world.planner)
+    r = client.get(viewer_url(world, viewer_world["corner"]))
+    assert r.status_code == 200
+    html = r.text
+    assert "<h1>Visibilité · 20/11/2026 19:04</h1>" in html
+    assert 'data-field="feeling"><span class="feeling feeling-4">4</span> Plutôt bien' in html
+    assert "Enquête après travaux" in html  # its walk
+    assert 'data-field="stop"' not in html  # no stop for this spot
+    assert "<script>window.__pwned" not in html
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;Dark &#34;corner&#34; &amp; bins" in html
+    assert f'src="/api/v1/photos/{viewer_world["corner"]}"' in html
+    assert 'data-position="2" data-total="3"' in html
+    # A spot at a stop shows it; the position in the page's language (5 decimals).
+    html = client.get(viewer_url(world, viewer_world["dark"])).text
+    assert 'data-field="stop">1. Arrêt 1</dd>' in html
+    position = re.search(r'data-field="position">([^<]+)<', html)[1]
+    assert "50,35610" in position and "3,51870" in position and "50.3561" not in position
+    refresh()  # Babel keeps the locale in the app context the test shares with its requests
+    html = client.get(viewer_url(world, viewer_world["dark"]), query_string={"lang": "en"}).text
+    position = re.search(r'data-field="position">([^<]+)<', html)[1]
+    assert position == "lat. 50.35610, long. 3.51870", position
+
+
+def test_viewer_previous_and_next_follow_the_gallery_and_keep_its_filter(
+    client, world, viewer_world
+):
+    login(client, world.planner)
+    gallery = client.get(f"/planner/projects/{world.project_id}/photos").text
+    order = [int(i) for i in PHOTO_ID.findall(gallery)]
+    assert order == [viewer_world[n] for n in ("bench", "corner", "dark")]
+    # Each thumbnail opens its viewer, not the bare file.
+    assert f'href="/planner/projects/{world.project_id}/photos/{order[0]}"' in gallery
+
+    seen, url = [], viewer_url(world, order[0])
+    while url:
+        html = client.get(url).text
+        seen.append(photo_of(url))
+        found = viewer_links(html)
+        if len(seen) > 1:
+            assert photo_of(found["prev"]) == seen[-2]  # back to the newer one
+        else:
+            assert "prev" not in found
+        url = found.get("next")
+    assert seen == order
+
+    # The filter (walk B only) narrows previous/next and is kept by every link.
+    query = {"event": world.walk_b.id}
+    gallery = client.get(f"/planner/projects/{world.project_id}/photos", query_string=query)
+    thumb_link = f"/planner/projects/{world.project_id}/photos/{viewer_world['bench']}"
+    assert f'href="{thumb_link}?event={world.walk_b.id}"' in gallery.text
+    html = client.get(viewer_url(world, viewer_world["corner"]), query_string=query).text
+    found = viewer_links(html)
+    assert "next" not in found  # dark is in walk A: out of this filter
+    assert found["prev"].endswith(f"/photos/{viewer_world['bench']}?event={world.walk_b.id}")
+    assert 'data-position="2" data-total="2"' in html
+    back = re.search(r'<a href="([^"]+)" data-key="Escape"', html)[1].replace("&amp;", "&")
+    assert f"event={world.walk_b.id}" in back and back.endswith(f"#photo-{viewer_world['corner']}")
+    # The way back opens the gallery page that starts with this photo.
+    page = client.get(back.split("#")[0]).text
+    assert [int(i) for i in PHOTO_ID.findall(page)][0] == viewer_world["corner"]
+
+
+def test_viewer_is_404_outside_the_gallery(client, world, viewer_world, make_walk, app):
+    login(client, world.planner)
+    # A hidden spot's photo, whatever the address says.
+    for query in ({}, {"hidden": "include"}, {"hidden": "only"}):
+        r = client.get(viewer_url(world, viewer_world["named"]), query_string=query)
+        assert r.status_code == 404
+    # A photo the filter leaves out.
+    r = client.get(viewer_url(world, viewer_world["corner"]), query_string={"category": "lighting"})
+    assert r.status_code == 404
+    assert client.get(viewer_url(world, 999999)).status_code == 404
+    # Another project's photo, through this project's address or its own.
+    elsewhere = make_walk()
+    stranger = add_spot(add_participant(elsewhere), 1)
+    db.session.commit()
+    foreign = add_photo(app, stranger)
+    db.session.commit()
+    assert client.get(viewer_url(world, foreign)).status_code == 404
+    r = client.get(f"/planner/projects/{elsewhere.project_id}/photos/{foreign}")
+    assert r.status_code == 404
+    # A planner of another project cannot open this project's photos.
+    login(client, make_user("outsider@x.fr", projects=[elsewhere.project_id]))
+    assert client.get(viewer_url(world, viewer_world["corner"])).status_code == 404
+    client.post("/planner/logout")
+    r = client.get(viewer_url(world, viewer_world["corner"]))
+    assert r.status_code == 302 and "/planner/login" in r.headers["Location"]
 
 
 # --- CSRF -----------------------------------------------------------------------------------

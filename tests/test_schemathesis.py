@@ -145,7 +145,7 @@ def _planner_cookie(base: str, project_id: int) -> str:
     planner.set_password("pw-for-schemathesis")
     db.session.add(planner)
     db.session.flush()
-    db.session.add(ProjectMember(user_id=planner.id, project_id=project_id))
+    db.session.add(ProjectMember(user_id=planner.id, project_id=project_id, role="planner"))
     db.session.commit()
     with requests.Session() as browser:
         browser.post(
@@ -283,6 +283,7 @@ def _known_good(seed: Seed) -> dict[str, list[KnownGood]]:
             ({"path_parameters": {"obs_id": seed.spare_spot}}, 204),
         ],
         "GET /api/v1/me/observations": [({}, 200)],
+        "GET /api/v1/me": [({}, 200)],
         "POST /api/v1/observations/{obs_id}/photos": [
             (
                 {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +16,70 @@ JSON_BODY_LIMIT = 64 * 1024
 PHOTO_BODY_LIMIT = 20 * 1024 * 1024
 # The version of the consent text participants agree to (recorded with each participant).
 CONSENT_VERSION = "2026-11"
+# Where a map opens when it has nothing of its own to show ("latitude,longitude"): Valenciennes.
+DEFAULT_PLACE = "50.357,3.523"
+
+
+# The numbers the participant app shows with "walkapp alerts no one" (harassment): a preset by
+# country, France by default (the authority's neighbours are Belgian), or the deployment's own
+# list. Each is "tel:NUMBER" or "sms:NUMBER"; a preset's labels come from the catalogs
+# (participate/strings.py, key "harassment.<digits>").
+EMERGENCY_PRESETS = {
+    "fr": ("tel:17", "tel:112", "sms:114", "tel:3919"),
+    "be": ("tel:112", "tel:101", "tel:0800 30 030"),
+}
+DEFAULT_EMERGENCY_NUMBERS = "fr"
+EMERGENCY_NUMBER = re.compile(r"\+?[0-9][0-9 ]{1,18}")
+
+
+def parse_emergency_numbers(text: str) -> tuple[dict[str, str], ...]:
+    """WALKAPP_EMERGENCY_NUMBERS -> ({"scheme", "number", "label"}, ...), in the order given.
+
+    Either a preset (`fr`, `be`), whose labels are the catalogs' (label ""), or entries
+    separated by ";", each `[tel:|sms:]NUMBER=LABEL` (tel: if no scheme), the label shown as
+    written in every language: "17=Police;112=Urgences;sms:114=Par SMS;3919=Violences Femmes
+    Info". Anything else stops the start with a sentence saying so.
+    """
+    text = text.strip()
+    if text.lower() in EMERGENCY_PRESETS:
+        entries = [(item, "") for item in EMERGENCY_PRESETS[text.lower()]]
+    else:
+        entries = []
+        for part in filter(None, (p.strip() for p in text.split(";"))):
+            number, sep, label = part.partition("=")
+            if not sep or not label.strip():
+                raise ValueError(
+                    f"WALKAPP_EMERGENCY_NUMBERS: {part!r} has no label: write NUMBER=LABEL, "
+                    f"or a preset ({', '.join(EMERGENCY_PRESETS)})"
+                )
+            entries.append((number.strip(), label.strip()))
+    numbers = []
+    for item, label in entries:
+        scheme, sep, number = item.partition(":")
+        if not sep:
+            scheme, number = "tel", item
+        number = " ".join(number.split())
+        if scheme not in ("tel", "sms") or not EMERGENCY_NUMBER.fullmatch(number):
+            raise ValueError(
+                f"WALKAPP_EMERGENCY_NUMBERS: {item!r} is not tel:NUMBER or sms:NUMBER (digits)"
+            )
+        numbers.append({"scheme": scheme, "number": number, "label": label})
+    if not numbers:
+        raise ValueError("WALKAPP_EMERGENCY_NUMBERS is empty: give at least one number")
+    return tuple(numbers)
+
+
+def parse_place(text: str) -> tuple[float, float]:
+    """ "50.357,3.523" -> (50.357, 3.523): latitude then longitude, WGS84 degrees."""
+    try:
+        lat, lon = (float(part) for part in text.split(","))
+    except ValueError:
+        raise ValueError(
+            f"WALKAPP_DEFAULT_PLACE must be 'latitude,longitude', not {text!r}"
+        ) from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError(f"WALKAPP_DEFAULT_PLACE is not a WGS84 position: {text!r}")
+    return lat, lon
 
 
 def settings_from_env(environ: os._Environ | dict | None = None) -> dict[str, object]:
@@ -32,6 +97,12 @@ def settings_from_env(environ: os._Environ | dict | None = None) -> dict[str, ob
         # A planner session ends after this many idle hours (refreshed by every request), but
         # never while its user facilitates an open walk (see planner/auth.py).
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=float(env.get("WALKAPP_SESSION_HOURS", "8"))),
+        # Where the perimeter's drawing map opens for a project with nothing on it yet.
+        "DEFAULT_PLACE": parse_place(env.get("WALKAPP_DEFAULT_PLACE", DEFAULT_PLACE)),
+        # The numbers shown to participants with "walkapp alerts no one" (harassment).
+        "EMERGENCY_NUMBERS": parse_emergency_numbers(
+            env.get("WALKAPP_EMERGENCY_NUMBERS") or DEFAULT_EMERGENCY_NUMBERS
+        ),
     }
     if env.get("WALKAPP_DATABASE_URL"):
         settings["SQLALCHEMY_DATABASE_URI"] = env["WALKAPP_DATABASE_URL"]

@@ -32,6 +32,7 @@ MESSAGES = {
     "not_found": _l("Not found."),
     "method_not_allowed": _l("Method not allowed."),
     "token_required": _l("A valid participant token is required."),
+    "erased": _l("Your data has been erased from the server."),
     "signed_out": _l("Your session has ended: sign in again."),
     "too_many_attempts": _l("Too many wrong codes from this network: wait a few minutes."),
     # Joining and spots
@@ -42,6 +43,8 @@ MESSAGES = {
     "consent_required": _l("Consent is required to take part."),
     "guardian_consent_required": _l("Under 15, a parent or guardian must agree."),
     "stop_unknown": _l("There is no such stop on this walk."),
+    "accuracy_required": _l("A GPS position comes with its accuracy (accuracy_m)."),
+    "stop_required": _l("A position taken at a stop names the stop (stop_id)."),
     "id_taken": _l("This id is already used."),
     "id_conflict": _l("A different spot was already sent with this id."),
     "spot_unknown": _l("No such spot."),
@@ -52,6 +55,13 @@ MESSAGES = {
     "photo_too_many_pixels": _l("The image has too many pixels."),
     "erasure_code_unknown": _l("Unknown erasure code."),
     "track_not_agreed": _l("The route trace needs the participant's agreement."),
+    # A project's end
+    "project_archived": _l(
+        "This project is archived: it can be read and exported, not changed. A planner of the "
+        "project can take it out of the archive."
+    ),
+    "archive_walk_open": _l("A walk of this project is open: close it before archiving."),
+    "delete_name_mismatch": _l("Type the project's name exactly to delete it."),
     # Facilitation
     "position_or_stop": _l("Give a position or choose a stop."),
     "spots_required": _l("Enter at least one spot."),
@@ -77,6 +87,101 @@ MESSAGES = {
     "not_a_hotspot": _l("This place is not a hotspot any more."),
     "already_a_finding": _l("This place is already a finding."),
     "export_not_allowed": _l("Your role does not allow exports: ask a planner of the project."),
+    # Perimeters: refusals (domain/geo.py)
+    "perimeter_not_json": _l("This file is not GeoJSON: it is not valid JSON."),
+    "perimeter_no_type": _l("This is not GeoJSON: it should be a JSON object with a “type”."),
+    "perimeter_position": _l("This is not GeoJSON: a position is written [longitude, latitude]."),
+    "perimeter_not_numbers": _l("This is not GeoJSON: coordinates must be numbers."),
+    "perimeter_longitude_range": _l(
+        "Longitude %(value)s is outside -180 to 180: coordinates must be WGS84 degrees, "
+        "longitude first then latitude (as GeoJSON requires); projected coordinates such as "
+        "Lambert-93 metres are not accepted."
+    ),
+    "perimeter_latitude_range": _l(
+        "Latitude %(value)s is outside -90 to 90: coordinates must be WGS84 degrees, "
+        "longitude first then latitude (as GeoJSON requires); projected coordinates such as "
+        "Lambert-93 metres are not accepted."
+    ),
+    "perimeter_ring": _l("This is not GeoJSON: an outline must be a list of positions."),
+    "perimeter_few_corners": _l("An outline needs at least 3 corners."),
+    "perimeter_rings": _l("This is not GeoJSON: a polygon must be a list of outlines."),
+    "perimeter_geometry_object": _l("This is not GeoJSON: a geometry must be an object."),
+    "perimeter_multipolygon": _l("This is not GeoJSON: a MultiPolygon must list polygons."),
+    "perimeter_not_polygon": _l(
+        "A %(kind)s is not a polygon: the perimeter must be a closed area."
+    ),
+    "perimeter_unknown_type": _l("This is not GeoJSON: “%(kind)s” is not a geometry type."),
+    "perimeter_not_feature": _l("This is not GeoJSON: feature %(number)s is not a Feature."),
+    "perimeter_feature_no_geometry": _l("The feature has no geometry."),
+    "perimeter_feature_n_no_geometry": _l("Feature %(number)s has no geometry."),
+    "perimeter_no_features_list": _l("This is not GeoJSON: a FeatureCollection needs “features”."),
+    "perimeter_no_feature": _l("The file has no feature: draw or upload one perimeter."),
+    "perimeter_self_intersection": _l(
+        "The perimeter is not a valid polygon: its edges cross each other near latitude "
+        "%(lat)s, longitude %(lon)s. Redraw it."
+    ),
+    "perimeter_ring_self_intersection": _l(
+        "The perimeter is not a valid polygon: an outline touches itself near latitude "
+        "%(lat)s, longitude %(lon)s. Redraw it."
+    ),
+    "perimeter_hole_outside": _l(
+        "The perimeter is not a valid polygon: a hole lies outside the outline near latitude "
+        "%(lat)s, longitude %(lon)s. Redraw it."
+    ),
+    "perimeter_nested_shells": _l(
+        "The perimeter is not a valid polygon: one part lies inside another near latitude "
+        "%(lat)s, longitude %(lon)s. Redraw it."
+    ),
+    "perimeter_nested_holes": _l(
+        "The perimeter is not a valid polygon: one hole lies inside another near latitude "
+        "%(lat)s, longitude %(lon)s. Redraw it."
+    ),
+    "perimeter_disconnected": _l(
+        "The perimeter is not a valid polygon: its holes cut it into pieces near latitude "
+        "%(lat)s, longitude %(lon)s. Redraw it."
+    ),
+    "perimeter_duplicate_rings": _l(
+        "The perimeter is not a valid polygon: an outline is repeated near latitude "
+        "%(lat)s, longitude %(lon)s. Redraw it."
+    ),
+    "perimeter_too_few_points": _l(
+        "The perimeter is not a valid polygon: an outline has too few points near latitude "
+        "%(lat)s, longitude %(lon)s. Redraw it."
+    ),
+    "perimeter_broken": _l(
+        "The perimeter is not a valid polygon: its outline is broken. Redraw it."
+    ),
+    "perimeter_flat": _l("The perimeter has no area: its corners are all on one line."),
+    "perimeter_too_many_points": _l(
+        "The perimeter has %(count)s points: simplify it to at most %(max)s."
+    ),
+    "perimeter_no_area": _l("The perimeter has no area."),
+    # Perimeters: questions before saving (domain/perimeter_checks.py)
+    "perimeter_axes_swapped": _l(
+        "Its centre (latitude %(lat)s, longitude %(lon)s) lies outside France, but with "
+        "latitude and longitude swapped it would lie %(region)s: the file probably gives them "
+        "in the wrong order."
+    ),
+    "perimeter_far_away": _l(
+        "Its centre (latitude %(lat)s, longitude %(lon)s) lies outside metropolitan France and "
+        "the overseas departments."
+    ),
+    "perimeter_large_area": _l(
+        "Its area is %(area)s km², more than the %(max)s km² of a neighbourhood."
+    ),
+    "perimeter_large_diameter": _l("It is %(diameter)s km across, more than %(max)s km."),
+    "perimeter_stops_outside": _l(
+        "Stops of the project's events outside this perimeter: %(count)s of %(total)s."
+    ),
+    "perimeter_spots_outside": _l(
+        "Spots already tagged outside this perimeter: %(count)s of %(total)s."
+    ),
+    "region_metropole": _l("in metropolitan France"),
+    "region_guadeloupe": _l("in Guadeloupe"),
+    "region_martinique": _l("in Martinique"),
+    "region_guyane": _l("in French Guiana"),
+    "region_reunion": _l("in La Réunion"),
+    "region_mayotte": _l("in Mayotte"),
     # Accounts
     "wrong_credentials": _l("Wrong email or password."),
     "login_throttled": _l("Too many failed sign-ins from this network or for this account."),

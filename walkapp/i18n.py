@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from babel import Locale
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, force_locale, get_locale, pgettext
+from flask_babel import Babel, force_locale, format_decimal, get_locale, gettext, pgettext
 
 from .domain.vocabularies import BY_NAME, TAXONOMY, Vocabulary
 
@@ -76,6 +76,7 @@ def init_app(app: Flask) -> None:
     folders = app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")
     app.extensions[EXTENSION_KEY] = find_languages(folders)
     app.add_template_filter(format_local, "local")
+    app.jinja_env.globals["format_position"] = format_position
     app.jinja_env.globals["LANGUAGES"] = app.extensions[EXTENSION_KEY]
     app.jinja_env.globals["label"] = label
     app.jinja_env.globals["hint"] = hint
@@ -98,6 +99,20 @@ def format_local(value, tz_name: str, fmt: str = "medium") -> str:
     from babel.dates import format_datetime
 
     return format_datetime(value, fmt, tzinfo=ZoneInfo(tz_name), locale=get_locale())
+
+
+# One format for positions on every page: five decimals (about a metre), in the page's language.
+POSITION_DECIMALS = "0.00000"
+
+
+def format_position(lat: float, lon: float) -> str:
+    """A position in the page's language: "lat. 50.35667, long. 3.51870" in English, with the
+    decimal comma (and a semicolon between the two) in French."""
+    return gettext(
+        "lat. %(lat)s, long. %(lon)s",
+        lat=format_decimal(lat, POSITION_DECIMALS),
+        lon=format_decimal(lon, POSITION_DECIMALS),
+    )
 
 
 # --- Vocabularies ------------------------------------------------------------------------------

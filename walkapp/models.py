@@ -31,6 +31,8 @@ class Project(db.Model):
     # A GeoJSON Polygon or MultiPolygon geometry in WGS84, validated by domain.geo.
     perimeter: Mapped[dict | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Archived: read-only, out of the current lists and indicators, still in its years' figures.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     walks: Mapped[list[Walk]] = relationship(
         back_populates="project", cascade="all, delete-orphan", order_by="Walk.starts_at"
@@ -45,6 +47,8 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(256))
+    # `admin`: every right in every project. Otherwise the role a new membership gets unless told
+    # (the role that counts is each membership's); a `planner` account may also create projects.
     role: Mapped[str] = mapped_column(sa.String(20), default="planner")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -73,7 +77,9 @@ class User(UserMixin, db.Model):
 
 
 class ProjectMember(db.Model):
-    """Who may see a project: a planner sees only the projects they belong to."""
+    """Who may see a project, and with which role there (`planner`, `facilitator`, `viewer`):
+    the same person may lead walks in one commune and only read another. An administrator's
+    rights are global and need no membership."""
 
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
@@ -81,6 +87,8 @@ class ProjectMember(db.Model):
     project_id: Mapped[int] = mapped_column(
         sa.ForeignKey("project.id", ondelete="CASCADE"), primary_key=True
     )
+    # No default on purpose: whoever adds a member says what they may do.
+    role: Mapped[str] = mapped_column(sa.String(20))
     user: Mapped[User] = relationship(back_populates="memberships")
     project: Mapped[Project] = relationship(back_populates="members")
 
@@ -208,6 +216,14 @@ class Observation(db.Model):
     lat: Mapped[float]
     lon: Mapped[float]
     accuracy_m: Mapped[float | None]
+    # Where the position came from (vocabularies.POSITION_SOURCES): `gps` (with accuracy_m),
+    # `pin` (placed by hand), `stop`, or `unknown` (an old app, rows before migration 0010).
+    position_source: Mapped[str] = mapped_column(
+        sa.String(10), default="unknown", server_default="unknown"
+    )
+    # The position sits exactly where the old app put a spot it had no position for (the
+    # perimeter's centre, domain.positions): most probably not where it was tagged.
+    position_suspect: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The device's offset from UTC when it recorded the spot, in minutes (+60 in Paris in winter).
     utc_offset_minutes: Mapped[int]
@@ -235,6 +251,15 @@ class Observation(db.Model):
     photos: Mapped[list[Photo]] = relationship(
         back_populates="observation", cascade="all, delete-orphan", order_by="Photo.id"
     )
+
+
+class ErasedToken(db.Model):
+    """The SHA-256 of an erased participant's token and when it was erased, nothing else: the
+    phone that still holds the token is told `erased` (401) and may then forget its copy. Kept
+    ERASED_TOKEN_DAYS (services.capture), purged at each erasure."""
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class StoredFile(db.Model):

@@ -36,6 +36,12 @@
     return template.replace(/%\((\w+)\)s/g, (_, key) => String(values[key]));
   }
 
+  // A sentence with a count: {one, other} from the catalogue (live.py), chosen by the page's
+  // language's plural rule (French: 0 and 1 take the singular).
+  function plural(forms, n) {
+    return forms[new Intl.PluralRules(data.lang).select(n)] || forms.other;
+  }
+
   function readStore(key, fallback) {
     try {
       const raw = localStorage.getItem(key);
@@ -141,6 +147,7 @@
     const body = await response.json();
     forgetSent(cells);
     snapshot.attendance = body.attendance;
+    snapshot.women_share = body.women_share;
     return "done";
   }
 
@@ -253,12 +260,18 @@
       el.textContent = String(totals[el.dataset.total] || 0);
     }
     $("n-counted").textContent = String(all);
-    $("n-women").textContent = all ? Math.round((100 * (totals.woman || 0)) / all) + " %" : "–";
+    // The share of women is the server's (domain.indicators.women_share, the indicators' own
+    // definition): never computed here, so the phone and the indicators pages agree. Counts
+    // still waiting to be sent are in it once the server has them.
+    const share = snapshot.women_share || { text: "–", source_text: "" }; // an older cached answer
+    $("n-women").textContent = share.text;
+    const waiting = Object.keys(q.cells).length > 0;
+    $("n-women-source").textContent = waiting ? S.share_pending : share.source_text;
   }
 
   function renderSync() {
     const n = pendingCount();
-    let text = n ? fmt(S.pending, { n: n }) : S.all_sent;
+    let text = n ? fmt(plural(S.pending, n), { n: n }) : S.all_sent;
     if (sending) text = S.sending;
     if (problem) text = problem + " " + text;
     $("sync-state").textContent = text;

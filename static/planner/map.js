@@ -37,9 +37,10 @@
     var item = el("li");
     item.appendChild(el("p", null, spot.category));
     item.appendChild(
-      el("p", null, labels.feeling + ": " + spot.feeling + " · " + spot.feeling_label)
+      el("p", null, fill(labels.feeling, { n: spot.feeling, label: spot.feeling_label }))
     );
     item.appendChild(el("p", null, spot.time + " · " + spot.light));
+    if (spot.position) item.appendChild(el("p", "walk-position", spot.position));
     if (spot.comment) item.appendChild(el("p", "walk-comment", spot.comment));
     (spot.thumbnails || []).slice(0, 1).forEach(function (url) {
       if (typeof url !== "string" || url.charAt(0) !== "/" || url.charAt(1) === "/") return;

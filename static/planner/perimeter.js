@@ -7,25 +7,74 @@
  *   uploaded file. A chosen file is previewed on the map; it is sent with the form and wins.
  *
  * The form works without this script (file upload only): the map stays hidden until Leaflet is
- * there. Tiles come from the app's configuration; none (empty) gives a plain background.
+ * there. Tiles come from the app's configuration; none (empty) gives a plain background. The map
+ * opens on the perimeter, else around the project's stops and spots (config.points), else at the
+ * deployment's default place (config.home, WALKAPP_DEFAULT_PLACE).
+ *
+ * A chosen file is weighed before it is sent (even without Leaflet): the server refuses a body
+ * over its limit (data-max-bytes of the file input) before reading it, and the page would be
+ * lost; here the planner is told at once, the file is let go and the form stays as typed.
  */
 (function () {
   "use strict";
 
   const box = document.getElementById("perimeter-map");
   const configNode = document.getElementById("perimeter-config");
-  if (!box || !configNode || typeof L === "undefined") return;
-  const config = JSON.parse(configNode.textContent);
-  const mode = box.dataset.mode;
-  const hidden = document.getElementById("perimeter_drawn");
+  const config = configNode ? JSON.parse(configNode.textContent) : null;
   const status = document.getElementById("perimeter-status");
   const fileInput = document.getElementById("perimeter_file");
-  const FRANCE = [46.6, 2.5];
-  const outline = { color: "#5b2a86", weight: 3, fillOpacity: 0.15 };
+  let refusal = "";
 
   function say(text) {
     if (status) status.textContent = text || "";
   }
+
+  /* The bytes the form would send besides the file (its other fields), roughly. */
+  function otherBytes(form) {
+    const encoder = new TextEncoder();
+    let total = 1024; // multipart boundaries and headers
+    for (const element of form.elements) {
+      if (!element.name || element === fileInput || element.disabled) continue;
+      if ((element.type === "checkbox" || element.type === "radio") && !element.checked) continue;
+      total += 200 + encoder.encode(element.name + (element.value || "")).length;
+    }
+    return total;
+  }
+
+  /* Whether the chosen file would take the form over the server's limit; if so say so, in
+   * words, and let the file go (everything else typed stays). */
+  function fileTooBig() {
+    const limit = Number(fileInput && fileInput.dataset.maxBytes);
+    const file = fileInput && fileInput.files && fileInput.files[0];
+    if (!file || !limit || !fileInput.form) return false;
+    if (file.size + otherBytes(fileInput.form) <= limit) return false;
+    const size = new Intl.NumberFormat(config && config.lang ? config.lang : undefined,
+      { maximumFractionDigits: 1 }).format(file.size / 1048576);
+    refusal = config ? config.labels.file_too_large.replace("{size}", size) : "";
+    fileInput.value = "";
+    fileInput.setAttribute("aria-invalid", "true");
+    say(refusal);
+    return true;
+  }
+
+  if (fileInput) {
+    fileInput.addEventListener("change", () => {
+      refusal = "";
+      fileTooBig();
+    });
+    if (fileInput.form) {
+      fileInput.form.addEventListener("submit", (event) => {
+        if (fileTooBig()) event.preventDefault();
+      });
+    }
+  }
+
+  if (!box || !config || typeof L === "undefined") return;
+  const mode = box.dataset.mode;
+  const hidden = document.getElementById("perimeter_drawn");
+  const origin = document.getElementById("perimeter_origin");
+  const FRANCE = [46.6, 2.5];
+  const outline = { color: "#5b2a86", weight: 3, fillOpacity: 0.15 };
 
   function parse(text) {
     try {
@@ -59,7 +108,10 @@
 
   function frame(group) {
     const bounds = group.getLayers().length ? group.getBounds() : null;
+    const points = config.points ? L.latLngBounds(config.points) : null;
     if (bounds && bounds.isValid()) map.fitBounds(bounds, { padding: [16, 16] });
+    else if (points && points.isValid()) map.fitBounds(points, { padding: [32, 32], maxZoom: 17 });
+    else if (config.home) map.setView(config.home, 15);
     else map.setView(FRANCE, 5);
   }
   frame(shapes);
@@ -78,6 +130,7 @@
     hidden.value = features.length
       ? JSON.stringify({ type: "FeatureCollection", features: features })
       : "";
+    if (origin) origin.value = ""; // drawn now, whatever a file gave before
   }
 
   function watch(layer) {
@@ -127,7 +180,7 @@
       preview.clearLayers();
       const file = fileInput.files && fileInput.files[0];
       if (!file) {
-        say("");
+        say(refusal); // empty, or why the file was let go (fileTooBig)
         return;
       }
       const reader = new FileReader();

@@ -78,7 +78,7 @@ def project_id(app, make_walk) -> int:
     user.password_hash = generate_password_hash(PASSWORD)
     db.session.add(user)
     db.session.flush()
-    db.session.add(ProjectMember(user_id=user.id, project_id=walk.project_id))
+    db.session.add(ProjectMember(user_id=user.id, project_id=walk.project_id, role="planner"))
     db.session.commit()
     return walk.project_id
 

@@ -105,7 +105,7 @@ def create_project(page, url: str) -> int:
     assert project.perimeter["type"] in ("Polygon", "MultiPolygon")
     # The facilitator joins the project (the admin pages do this; not what this test is about).
     fatima = db.session.scalar(sa.select(User).where(User.name == "Fatima"))
-    db.session.add(ProjectMember(user_id=fatima.id, project_id=project_id))
+    db.session.add(ProjectMember(user_id=fatima.id, project_id=project_id, role="facilitator"))
     db.session.commit()
     return project_id
 
@@ -219,7 +219,7 @@ def count_offline(browser, url: str, walk: Walk) -> None:
     page.get_by_label("The group's remark").fill("Trop sombre près des bancs")
     page.get_by_role("button", name="Add the note").click()
     page.get_by_text("Note kept: it will be sent when the phone is back online.").wait_for()
-    page.get_by_text("3 change(s) waiting to be sent").wait_for()
+    page.get_by_text("3 changes waiting to be sent").wait_for()
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 0
 

@@ -7,7 +7,7 @@ from flask import request
 from ..access import is_member
 from ..extensions import db
 from ..models import Participant, Project
-from ..services.capture import participant_for_token
+from ..services.capture import participant_for_token, token_erased
 from ..services.errors import Unauthorized
 
 
@@ -17,9 +17,14 @@ def bearer_token() -> str | None:
 
 
 def require_participant() -> Participant:
+    """The token's participant, or 401: `erased` for the token of a participant erased (within
+    capture.ERASED_TOKEN_DAYS) — the only answer after which the phone may forget its copy and
+    its unsent spots —, `token_required` for any other missing or unknown token."""
     token = bearer_token()
     participant = participant_for_token(token) if token else None
     if participant is None:
+        if token and token_erased(token):
+            raise Unauthorized({"auth": "erased"})
         raise Unauthorized({"auth": "token_required"})
     return participant
 

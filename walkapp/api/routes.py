@@ -11,6 +11,8 @@ from datetime import timedelta, timezone
 from flask import abort, current_app, g, jsonify, request, send_file, url_for
 from flask_login import current_user
 
+from ..access import role_in
+from ..extensions import utcnow
 from ..i18n import taxonomy
 from ..models import Observation, Photo, Walk
 from ..services import capture, exports
@@ -24,6 +26,7 @@ from .schemas import (
     ErasureIn,
     JoinOut,
     JoinRequest,
+    MeOut,
     ObservationIn,
     ObservationList,
     ObservationOut,
@@ -82,6 +85,8 @@ def observation_dict(obs: Observation) -> dict:
         "lat": obs.lat,
         "lon": obs.lon,
         "accuracy_m": obs.accuracy_m,
+        "position_source": obs.position_source,
+        "position_suspect": obs.position_suspect,
         "recorded_at": obs.recorded_at.astimezone(offset),
         "received_at": obs.received_at,
         "updated_at": obs.updated_at,
@@ -300,6 +305,38 @@ def append_track(data: TrackIn):
 
 @api.endpoint(
     "/me",
+    "GET",
+    summary="My walk's state (status, end, close): read at load and after each answer",
+    tag="participants",
+    auth="participant",
+    responses={200: ("my walk", MeOut)},
+    errors=(401,),
+)
+def get_me():
+    walk = g.participant.walk
+    minutes = current_app.config["LATE_SYNC_MINUTES"]
+    closed = walk.closed_at if walk.status == "closed" else None
+    body = {
+        "participant_id": g.participant.id,
+        "walk": {
+            "id": walk.id,
+            "title": walk.title,
+            "status": walk.status,
+            "starts_at": walk.starts_at,
+            "ends_at": walk.ends_at,
+            "closed_at": walk.closed_at,
+            "accepts_until": closed + timedelta(minutes=minutes) if closed else None,
+        },
+        "late_sync_minutes": minutes,
+        "now": utcnow(),
+    }
+    response, status = answer(MeOut, body)
+    response.headers["Cache-Control"] = "no-store"
+    return response, status
+
+
+@api.endpoint(
+    "/me",
     "DELETE",
     summary="Erase everything of mine; the token stops working",
     tag="participants",
@@ -368,7 +405,7 @@ def project_geojson(project_id: int):
         abort(404)
     filters = from_args(request.args, exports.EXPORT_FIELDS)
     document = exports.project_geojson(
-        project_id, filters, user_id=current_user.id, role=current_user.role
+        project_id, filters, user_id=current_user.id, role=role_in(project_id)
     )
     response = jsonify(document)
     response.mimetype = "application/geo+json"

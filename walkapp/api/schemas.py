@@ -63,6 +63,14 @@ Feeling = Annotated[
 Comment = Annotated[Text, Field(max_length=rules.COMMENT_MAX_LENGTH)]
 
 Category = _literal(v.CATEGORIES)
+PositionSource = Annotated[
+    _literal(v.POSITION_SOURCES),
+    Field(
+        description="where lat/lon came from: `gps` (needs accuracy_m), `pin` (placed by hand), "
+        "`stop` (needs stop_id) or `unknown`; left out: `unknown` (an old app). A PATCH that "
+        "moves the spot without it makes it `unknown`"
+    ),
+]
 Gender = _literal(v.GENDERS)
 AgeBand = _literal(v.AGE_BANDS)
 
@@ -148,6 +156,7 @@ class ObservationFields(Strict):
     ratings: Ratings | None = None  # type: ignore[valid-type]
     stop_id: StopId | None = None
     comment: Comment | None = None
+    position_source: PositionSource = "unknown"
 
 
 class ObservationIn(ObservationFields):
@@ -166,6 +175,7 @@ class ObservationPatch(Strict):
     ratings: Ratings | None = None  # type: ignore[valid-type]
     stop_id: StopId | None = None
     comment: Comment | None = None
+    position_source: PositionSource = None  # type: ignore[assignment]
 
 
 class PhotoRef(Output):
@@ -186,6 +196,11 @@ class ObservationOut(Output):
     lat: float
     lon: float
     accuracy_m: float | None
+    position_source: _literal(v.POSITION_SOURCES)
+    position_suspect: bool = Field(
+        description="the position is exactly where an old app put spots it had no position "
+        "for (the perimeter's centre): most probably not where the spot was tagged"
+    )
     recorded_at: datetime = Field(description="with the device's original offset")
     received_at: datetime
     updated_at: datetime | None
@@ -225,6 +240,29 @@ class TrackIn(Strict):
 
 class TrackOut(Output):
     stored: int = Field(description="points newly stored (points already stored are skipped)")
+
+
+class MeWalk(Output):
+    id: int
+    title: str
+    status: _literal(v.WALK_STATUSES)
+    starts_at: datetime
+    ends_at: datetime
+    closed_at: datetime | None = Field(description="when the walk was closed (null until then)")
+    accepts_until: datetime | None = Field(
+        description="closed walks: spots recorded until this instant (closed_at plus the late-"
+        "sync window) are still accepted, whenever they arrive; null while not closed"
+    )
+
+
+class MeOut(Output):
+    participant_id: int
+    walk: MeWalk
+    late_sync_minutes: int = Field(
+        description="a closed walk still accepts spots recorded up to this many minutes after "
+        "closed_at"
+    )
+    now: datetime = Field(description="the server's clock (UTC), to compare with the phone's")
 
 
 class ErasureIn(Strict):

@@ -7,11 +7,15 @@ the value. Definitions, so the code and the page say the same thing:
 - ``women_walks``: exploratory walks held (status open or closed: a walk still planned is not
   held) whose audience is ``women`` or ``girls`` — from the event's audience, never free text —
   per year of the walk's start (UTC). A count, never suppressed; n = the same count.
-- ``women_share_participants``: participants with gender ``woman`` / participants who stated a
-  gender (``woman``, ``man`` or ``non_binary``). People who chose "prefer not to say" or gave no
-  profile are left out of the denominator: they are not "not women", and counting them would
-  lower the share by the number of empty profiles. n = that denominator. Participants of every
-  event of the scope count (walks and post-works surveys; a meeting has only head counts).
+- ``women_share_participants``: people counted as women / people counted with a stated gender
+  (``woman``, ``man`` or ``non_binary``), over every event of the scope (:func:`women_share`, the
+  one definition: the facilitator's live view shows the same figure for a walk). People who
+  chose "prefer not to say" or gave no profile are left out of the denominator: they are not
+  "not women", and counting them would lower the share by the number of empty profiles. n = that
+  denominator. Each event contributes one source, never the sum of both
+  (:func:`event_source`): its attendance count where one was recorded (a head count of everyone
+  present, with or without a phone), else its app participants (who joined with the app, or
+  whose spots a facilitator entered).
 - ``women_share_meetings``: people counted as women at consultation meetings / people counted
   with a stated gender there (``Attendance`` rows of events of kind ``meeting``). n = the
   denominator.
@@ -29,6 +33,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from .thresholds import enough_people
 
@@ -69,6 +74,70 @@ class Indicator:
         return None if self.value is None or self.kind != "share" else 100 * self.value
 
 
+# Where an event's people come from in the share of women (see the module docstring).
+SOURCE_ATTENDANCE = "attendance"
+SOURCE_PARTICIPANTS = "participants"
+
+
+def event_source(
+    attendance_by_gender: Mapping[str | None, int],
+    participants_by_gender: Mapping[str | None, int],
+) -> str | None:
+    """The attendance count where one was recorded (anyone counted), else the app participants
+    (anyone joined); None when the event has neither."""
+    if sum(attendance_by_gender.values()) > 0:
+        return SOURCE_ATTENDANCE
+    if sum(participants_by_gender.values()) > 0:
+        return SOURCE_PARTICIPANTS
+    return None
+
+
+@dataclass(frozen=True)
+class EventPeople:
+    """Who one event counted, both ways; `people_by_gender` is the one source it contributes."""
+
+    walk_id: int
+    title: str = ""
+    kind: str = ""
+    starts_at: datetime | None = None
+    attendance_by_gender: Mapping[str | None, int] = field(default_factory=dict)
+    participants_by_gender: Mapping[str | None, int] = field(default_factory=dict)
+
+    @property
+    def source(self) -> str | None:
+        return event_source(self.attendance_by_gender, self.participants_by_gender)
+
+    @property
+    def people_by_gender(self) -> Mapping[str | None, int]:
+        if self.source == SOURCE_ATTENDANCE:
+            return self.attendance_by_gender
+        if self.source == SOURCE_PARTICIPANTS:
+            return self.participants_by_gender
+        return {}
+
+    @property
+    def women(self) -> int:
+        return self.people_by_gender.get("woman", 0)
+
+    @property
+    def stated(self) -> int:
+        return stated(self.people_by_gender)
+
+
+def people_by_gender(events: Iterable[EventPeople]) -> dict[str | None, int]:
+    """Each event's one source, added up."""
+    total: Counter[str | None] = Counter()
+    for event in events:
+        total.update(event.people_by_gender)
+    return dict(total)
+
+
+def women_share(by_gender: Mapping[str | None, int]) -> Indicator:
+    """The share of women: women / people with a stated gender, "not enough answers" below the
+    threshold. The one definition, for the indicators pages and the live view alike."""
+    return share(WOMEN_SHARE_PARTICIPANTS, by_gender.get("woman", 0), stated(by_gender))
+
+
 @dataclass(frozen=True)
 class ProjectCounts:
     """What the database counted for one project (services.indicators fills it)."""
@@ -81,10 +150,15 @@ class ProjectCounts:
     participants_by_gender: Mapping[str | None, int] = field(default_factory=dict)
     attendance_by_gender: Mapping[str | None, int] = field(default_factory=dict)
     women_reporting_harassment: int = 0
+    events_people: tuple[EventPeople, ...] = ()  # per event of the scope, for the share of women
 
     @property
     def women_participants(self) -> int:
         return self.participants_by_gender.get("woman", 0)
+
+    @property
+    def people_by_gender(self) -> dict[str | None, int]:
+        return people_by_gender(self.events_people)
 
 
 def count(code: str, value: int) -> Indicator:
@@ -121,7 +195,9 @@ def combine(projects: Iterable[ProjectCounts]) -> ProjectCounts:
     people: Counter[str | None] = Counter()
     attendance: Counter[str | None] = Counter()
     events = harassment = 0
+    events_people: list[EventPeople] = []
     for p in projects:
+        events_people.extend(p.events_people)
         walks.update(p.women_walks_by_year)
         people.update(p.participants_by_gender)
         attendance.update(p.attendance_by_gender)
@@ -134,6 +210,7 @@ def combine(projects: Iterable[ProjectCounts]) -> ProjectCounts:
         participants_by_gender=dict(people),
         attendance_by_gender=dict(attendance),
         women_reporting_harassment=harassment,
+        events_people=tuple(events_people),
     )
 
 
@@ -141,11 +218,7 @@ def project_indicators(counts: ProjectCounts) -> list[Indicator]:
     """The indicators of one project (or of projects combined), in the page's order."""
     return [
         women_walks(counts.women_walks_by_year),
-        share(
-            WOMEN_SHARE_PARTICIPANTS,
-            counts.participants_by_gender.get("woman", 0),
-            stated(counts.participants_by_gender),
-        ),
+        women_share(counts.people_by_gender),
         share(
             WOMEN_SHARE_MEETINGS,
             counts.attendance_by_gender.get("woman", 0),

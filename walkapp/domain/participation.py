@@ -11,6 +11,13 @@ are organised with groups of those; the row of non-binary people is shown and fl
 others, without a suggested partner (a group is rarely formed on that ground). A suggestion is
 plain data — the group, the slots, the partner to contact — and the page words it in the reader's
 language from the vocabularies' labels.
+
+Those per-row suggestions are many (up to twelve) and say nothing of who the project's audience
+most often misses. :func:`priorities` picks the few gaps that matter most first — women after
+dark, women over 65, people with reduced mobility, residents, girls — from what the project's
+participants are (:class:`Profile`): a gap with nobody comes before a gap with too few, then in
+that order; at most :data:`MAX_PRIORITIES` of them. The page shows those first, in short, and
+the rest behind a disclosure.
 """
 
 from __future__ import annotations
@@ -121,3 +128,60 @@ def _suggestions(rows: tuple[Row, ...]) -> list[Suggestion]:
         if empty or thin:
             found.append(Suggestion(row.gender, row.age_band, empty, thin, PARTNERS[row.age_band]))
     return found
+
+
+# --- Priorities -------------------------------------------------------------------------------
+
+MAX_PRIORITIES = 4
+# Slots after dark (weekday or weekend evening: after 19:00 or after dusk).
+EVENING_SLOTS = ("weekday_evening", "weekend_evening")
+REDUCED_MOBILITY = ("pushchair", "wheelchair", "walking_aid", "visual", "other")
+
+NIGHT, SENIOR_WOMEN, MOBILITY, RESIDENTS, GIRLS = (
+    "night",
+    "senior_women",
+    "mobility",
+    "residents",
+    "girls",
+)
+# The order of importance for the project's audience (groups of women, often at night), when
+# two gaps are as wide.
+PRIORITY_ORDER = (NIGHT, SENIOR_WOMEN, MOBILITY, RESIDENTS, GIRLS)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Distinct participants of the project, per group a gap is looked for in."""
+
+    women_evening: int = 0  # women who tagged a spot after dark (EVENING_SLOTS)
+    senior_women: int = 0  # women aged 65 and over
+    reduced_mobility: int = 0  # anyone with a mobility constraint (REDUCED_MOBILITY)
+    residents: int = 0  # anyone who said they live in the area
+    girls: int = 0  # women of the under-18 bands
+
+    def of(self, code: str) -> int:
+        return {
+            NIGHT: self.women_evening,
+            SENIOR_WOMEN: self.senior_women,
+            MOBILITY: self.reduced_mobility,
+            RESIDENTS: self.residents,
+            GIRLS: self.girls,
+        }[code]
+
+
+@dataclass(frozen=True)
+class Priority:
+    code: str
+    n: int  # people of that group so far
+
+    @property
+    def flag(self) -> str:
+        return EMPTY if self.n == 0 else THIN
+
+
+def priorities(profile: Profile) -> tuple[Priority, ...]:
+    """Every gap (a group with fewer than MIN_PEOPLE_FOR_FIGURE people), the widest first: nobody
+    before too few, then PRIORITY_ORDER. The page shows the first MAX_PRIORITIES."""
+    gaps = [Priority(code, profile.of(code)) for code in PRIORITY_ORDER]
+    gaps = [g for g in gaps if not enough_people(g.n)]
+    return tuple(sorted(gaps, key=lambda g: (g.n > 0, PRIORITY_ORDER.index(g.code))))

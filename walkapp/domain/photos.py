@@ -79,6 +79,10 @@ class ProcessedPhoto:
     height: int
 
 
+# The long side a photo is stored at (the phone downscales to it before sending: page config).
+PHOTO_MAX_SIDE = 1600
+
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -86,7 +90,7 @@ def sha256_hex(data: bytes) -> str:
 def process_photo(
     data: bytes,
     *,
-    max_side: int = 1600,
+    max_side: int = PHOTO_MAX_SIDE,
     thumb_side: int = 320,
     max_pixels: int = 100_000_000,
 ) -> ProcessedPhoto:

@@ -30,6 +30,19 @@ def valid_longitude(lon: float | None) -> bool:
     return lon is not None and math.isfinite(lon) and LON_MIN <= lon <= LON_MAX
 
 
+def position_source_problem(
+    source: str, accuracy_m: float | None, stop_id: int | None
+) -> tuple[str, str] | None:
+    """(field, code) of what a spot's position source lacks, None if nothing: `gps` comes with
+    its accuracy (the phone always has one), `stop` names its stop. `pin` and `unknown` need
+    nothing (a pin may keep the accuracy of the fix it was moved from)."""
+    if source == "gps" and accuracy_m is None:
+        return "accuracy_m", "accuracy_required"
+    if source == "stop" and stop_id is None:
+        return "stop_id", "stop_required"
+    return None
+
+
 def valid_feeling(feeling: int) -> bool:
     return FEELING_MIN <= feeling <= FEELING_MAX
 

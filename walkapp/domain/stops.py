@@ -123,6 +123,21 @@ def stop_stats(stop: StopInput) -> StopStats:
     )
 
 
+def chart_label(stop: StopStats) -> str:
+    """A stop's bar in a chart: its number and its name ("2. Passage souterrain"). Never the
+    walk's title: a chart has the stops of one walk, its title says which (see `by_walk`), and
+    a long title cut to the label's width would make every bar read the same."""
+    return f"{stop.number}. {stop.name}"
+
+
+def by_walk(stats: Iterable[StopStats]) -> list[tuple[int, list[StopStats]]]:
+    """(walk id, its stops in order), walks in the order their stops first come."""
+    walks: dict[int, list[StopStats]] = {}
+    for stop in stats:
+        walks.setdefault(stop.walk_id, []).append(stop)
+    return [(walk_id, sorted(stops, key=lambda s: s.number)) for walk_id, stops in walks.items()]
+
+
 @dataclass(frozen=True)
 class Pair:
     """One stop number of two walks of the same route, side by side."""

@@ -173,6 +173,17 @@ AUDIENCES = Vocabulary(
     ),
 )
 
+# Where a spot's position came from (DESIGN: never a default such as the perimeter's centre).
+POSITION_SOURCES = Vocabulary(
+    "position_source",
+    (
+        Term("gps", "GPS", "The phone's position, with its accuracy"),
+        Term("pin", "Placed by hand", "A pin moved on the map, or a position typed in"),
+        Term("stop", "At a stop", "The stop of the route where the spot was tagged"),
+        Term("unknown", "Unknown", "Sent by an old version of the app, or before it was recorded"),
+    ),
+)
+
 WALK_STATUSES = Vocabulary(
     "walk_status",
     (
@@ -200,6 +211,9 @@ USER_ROLES = Vocabulary(
         Term("viewer", "Viewer"),
     ),
 )
+# The roles a project membership can carry: an administrator's rights are global. The same
+# vocabulary's terms (and labels), not a second list.
+MEMBER_ROLES = Vocabulary(USER_ROLES.name, tuple(t for t in USER_ROLES if t.code != "admin"))
 
 # Words of the audit log: services record codes ("edit", "walk", "title"...), the log's page
 # shows their labels. Nouns, not participles: a French participle would have to agree with each
@@ -221,6 +235,8 @@ AUDIT_ACTIONS = Vocabulary(
         Term("deactivate", "deactivation"),
         Term("reactivate", "reactivation"),
         Term("reset_password", "password reset"),
+        Term("archive", "archiving"),
+        Term("unarchive", "taking out of the archive"),
     ),
 )
 AUDIT_TARGETS = Vocabulary(
@@ -269,6 +285,9 @@ AUDIT_FIELDS = Vocabulary(
         Term("stop", "stop"),
         Term("walk_id", "event"),
         Term("spots", "spots"),
+        Term("events", "events"),
+        Term("participants", "participants"),
+        Term("photos", "photos"),
         Term("count", "count"),
         Term("edited_at", "edited on the phone at"),
         Term("uuid", "spot"),
@@ -298,6 +317,7 @@ TAXONOMY = (
     WALK_STATUSES,
     PROJECT_PHASES,
     USER_ROLES,
+    POSITION_SOURCES,
 )
 ALL = (*TAXONOMY, AUDIT_ACTIONS, AUDIT_TARGETS, AUDIT_FIELDS)
 BY_NAME = {vocab.name: vocab for vocab in ALL}

@@ -51,6 +51,8 @@ def project_observations(project_id: int, filters: ObservationFilter | None = No
                     "category": obs.category,
                     "feeling": obs.feeling,
                     "accuracy_m": obs.accuracy_m,
+                    "position_source": obs.position_source,
+                    "position_suspect": obs.position_suspect,
                     "ratings": obs.ratings,
                     "stop_id": obs.stop_id,
                     "comment": obs.comment,

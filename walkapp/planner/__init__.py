@@ -4,7 +4,18 @@ analysis pages (maps, hotspots, indicators).
 One module per area, each registering its views on the blueprint of blueprint.py.
 """
 
-from . import admin, auth, events, hotspots, indicators, live, maps, projects, triage
+from . import (
+    admin,
+    auth,
+    events,
+    hotspots,
+    indicators,
+    live,
+    maps,
+    project_lifecycle,
+    projects,
+    triage,
+)
 from .blueprint import bp
 
 __all__ = [
@@ -16,6 +27,7 @@ __all__ = [
     "indicators",
     "live",
     "maps",
+    "project_lifecycle",
     "projects",
     "triage",
 ]

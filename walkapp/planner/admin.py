@@ -16,12 +16,20 @@ from flask_login import current_user, login_required, login_user
 from ..domain.permissions import MANAGE_USERS, can
 from ..error_messages import flash_refusal, show_on_form
 from ..extensions import db
+from ..i18n import label
 from ..models import Project, User
 from ..services import accounts
 from ..services import projects as project_service
 from ..services.errors import ServiceError
 from .blueprint import bp
-from .forms import MembershipForm, PasswordForm, UserCreateForm, UserEditForm, before_arg
+from .forms import (
+    MemberRoleForm,
+    MembershipForm,
+    PasswordForm,
+    UserCreateForm,
+    UserEditForm,
+    before_arg,
+)
 
 
 def admin_required(view):
@@ -86,12 +94,14 @@ def _user_page(
     """The account's page: its fields, its password, its projects; one form may show errors."""
     membership_form = MembershipForm(formdata=None)
     membership_form.project_id.choices = [(p.id, p.name) for p in accounts.projects_without(user)]
+    membership_form.role.data = accounts.default_member_role(user)
     return render_template(
         "planner/admin/user.html",
         user=user,
         form=UserEditForm(formdata=None, obj=user) if form is None else form,
         password_form=PasswordForm(formdata=None) if password_form is None else password_form,
         membership_form=membership_form,
+        role_choices=MemberRoleForm(formdata=None).role.choices,
     ), status
 
 
@@ -164,8 +174,31 @@ def membership_add(user_id: int):
     project = db.session.get(Project, form.project_id.data)
     if project is None:
         abort(404)
-    accounts.add_membership(user, project, by=current_user.id)
+    accounts.add_membership(user, project, role=form.role.data or None, by=current_user.id)
     return _done(_("%(name)s now belongs to the project.", name=user.name or user.email), user)
+
+
+@bp.post("/admin/users/<int:user_id>/memberships/<int:project_id>/role")
+@admin_required
+def membership_role(user_id: int, project_id: int):
+    user = _user_or_404(user_id)
+    project = db.session.get(Project, project_id)
+    if project is None:
+        abort(404)
+    form = MemberRoleForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a role."), "error")
+        return redirect(url_for("planner.user_edit", user_id=user.id))
+    accounts.set_member_role(user, project, form.role.data, by=current_user.id)
+    return _done(
+        _(
+            "%(name)s is now %(role)s in %(project)s.",
+            name=user.name or user.email,
+            role=label("user_role", form.role.data),
+            project=project.name,
+        ),
+        user,
+    )
 
 
 @bp.post("/admin/users/<int:user_id>/memberships/<int:project_id>/remove")

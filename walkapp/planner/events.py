@@ -12,7 +12,7 @@ import segno
 from babel import Locale
 from babel.dates import format_datetime
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -30,7 +30,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..access import project_or_404, walk_or_404
+from ..access import project_or_404, role_in, walk_or_404
 from ..domain import rules
 from ..domain import vocabularies as v
 from ..domain.join_codes import format_join_code
@@ -300,7 +300,7 @@ def _code(walk: Walk) -> str:
 @login_required
 def event(walk_id: int):
     walk = walk_or_404(walk_id, READ)
-    role = current_user.role
+    role = role_in(walk.project_id)
     entered = db.session.scalar(
         db.select(db.func.count(Participant.id)).where(
             Participant.walk_id == walk.id, Participant.entered_by_id.is_not(None)
@@ -537,11 +537,12 @@ def event_proxy(walk_id: int):
                 return redirect(url_for("planner.event", walk_id=walk_id))
             except Invalid as exc:  # a rule the form did not catch (it should): shown, kept
                 show_on_form(form, exc)
-                return render_template("planner/event_proxy.html", walk=walk, form=form), 422
+                return _proxy_page(walk, form), 422
             flash(
-                _(
-                    "%(n)s spot(s) saved for this participant, marked as entered by you.",
-                    n=len(spots),
+                ngettext(
+                    "%(num)s spot saved for this participant, marked as entered by you.",
+                    "%(num)s spots saved for this participant, marked as entered by you.",
+                    len(spots),
                 ),
                 "ok",
             )
@@ -549,7 +550,28 @@ def event_proxy(walk_id: int):
                 return redirect(url_for("planner.event_proxy", walk_id=walk_id))
             return redirect(url_for("planner.event", walk_id=walk_id))
     status = 422 if request.method == "POST" else 200
-    return render_template("planner/event_proxy.html", walk=walk, form=form), status
+    return _proxy_page(walk, form), status
+
+
+def _proxy_page(walk: Walk, form: ProxyForm) -> str:
+    """The on-behalf form, with its map (static/planner/proxy-map.js: a tap or a drag of a
+    spot's pin fills its latitude and longitude; the fields work without it)."""
+    map_data = _map_data(walk.project)
+    map_data["stops"] = [
+        {"number": s.number, "name": s.name, "lat": s.lat, "lon": s.lon} for s in walk.stops
+    ]
+    map_data["labels"] = {
+        "map": _("Map of the walk: tap to place spot %(n)s; drag its pin to move it"),
+        "active": _("Tapping the map places spot %(n)s."),
+        "stop": _("Stop %(n)s"),
+    }
+    return render_template(
+        "planner/event_proxy.html",
+        walk=walk,
+        form=form,
+        map_data=map_data,
+        leaflet=_leaflet_urls(),
+    )
 
 
 # --- The printable QR sheet --------------------------------------------------------------------

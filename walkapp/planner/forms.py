@@ -7,9 +7,12 @@ zones exist) come from the services, so they are written once.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from flask import request
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -25,8 +28,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ..domain.geo import PerimeterError, perimeter_geometry
+from ..domain.perimeter_checks import Question, swap_axes
 from ..domain.rules import has_control_characters
-from ..domain.vocabularies import PROJECT_PHASES, USER_ROLES, Vocabulary
+from ..domain.vocabularies import MEMBER_ROLES, PROJECT_PHASES, USER_ROLES, Vocabulary
 from ..error_messages import MESSAGES, message
 from ..extensions import ID_MAX
 from ..i18n import choices
@@ -136,8 +140,15 @@ class ProjectForm(FlaskForm):
             "collection. A file replaces the shape drawn on the map."
         ),
     )
-    # What the map drew (GeoJSON), filled in by static/planner/perimeter.js.
+    # What the map drew (GeoJSON), filled in by static/planner/perimeter.js; also the shape of a
+    # file already read, when the page comes back (a refusal, a question): then
+    # perimeter_origin says "file" (for the audit log) until the map changes it.
     perimeter_drawn = HiddenField()
+    perimeter_origin = HiddenField()
+    # Check boxes shown with the questions of domain.perimeter_checks; each is worth its
+    # perimeter's digest, so that it answers for the very shape the page showed.
+    perimeter_confirmed = StringField(_l("I confirm this perimeter"))
+    perimeter_swap = StringField(_l("Swap latitude and longitude"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -156,6 +167,8 @@ class ProjectForm(FlaskForm):
             self.perimeter_source = "file"
         elif self.perimeter_drawn.raw_data:
             raw = self.perimeter_drawn.data or ""
+            if self.perimeter_origin.data == "file":
+                self.perimeter_source = "file"
         else:
             return
         self.perimeter_given = True
@@ -165,9 +178,23 @@ class ProjectForm(FlaskForm):
         try:
             self.perimeter = perimeter_geometry(raw)
         except PerimeterError as exc:
-            if exc.code is None:
-                raise ValidationError(exc.message) from exc
-            raise ValidationError(message(Problem(exc.code, **exc.params))) from exc
+            raise ValidationError(localized_message(exc.code, exc.params)) from exc
+        # "Swap latitude and longitude", ticked for this very shape: save the swapped one.
+        if self.perimeter_swap.data and self.perimeter_swap.data == self.perimeter_digest:
+            self.perimeter = swap_axes(self.perimeter)
+
+    @property
+    def perimeter_digest(self) -> str:
+        """A short digest of the perimeter read (the value of its check boxes)."""
+        text = json.dumps(self.perimeter, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @property
+    def perimeter_confirmed_here(self) -> bool:
+        """Whether "I confirm this perimeter" was ticked for the perimeter read."""
+        return bool(self.perimeter_confirmed.data) and (
+            self.perimeter_confirmed.data == self.perimeter_digest
+        )
 
     def project_data(self) -> project_service.ProjectData:
         return project_service.ProjectData(
@@ -178,6 +205,25 @@ class ProjectForm(FlaskForm):
             phase=self.phase.data,
             timezone=self.timezone.data,
         )
+
+
+def _localized(value: Any) -> Any:
+    """A number in the page's language (20 000, 50,357); a region code as its words."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    return format_decimal(value, format="#,##0.#####")
+
+
+def localized_message(code: str, params: dict[str, Any]) -> str:
+    """The sentence of a perimeter's refusal or question, numbers in the page's language."""
+    shown = {key: _localized(value) for key, value in params.items()}
+    if "region" in shown:
+        shown["region"] = message(Problem(f"region_{shown['region']}"))
+    return message(Problem(code, **shown))
+
+
+def question_sentence(question: Question) -> str:
+    return localized_message(question.code, question.params)
 
 
 # --- Accounts -----------------------------------------------------------------------------------
@@ -231,3 +277,24 @@ class PasswordForm(FlaskForm):
 
 class MembershipForm(FlaskForm):
     project_id = SelectField(_l("Project"), coerce=int, validators=[DataRequired()])
+    # None given: the account's own role (services.accounts.default_member_role).
+    role = SelectField(_l("Role in this project"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = vocabulary_choices(MEMBER_ROLES)
+
+
+class MemberRoleForm(FlaskForm):
+    role = SelectField(_l("Role in this project"), validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = vocabulary_choices(MEMBER_ROLES)
+
+
+class DeleteProjectForm(FlaskForm):
+    confirm_name = StringField(
+        _l("Type the project's name to confirm"),
+        validators=[DataRequired(), no_control_characters],
+    )

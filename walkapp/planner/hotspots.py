@@ -19,10 +19,10 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..access import project_or_404
+from ..access import may, project_or_404
 from ..domain import hotspots as domain
 from ..domain import vocabularies
-from ..domain.permissions import EDIT_PROJECT, READ, can
+from ..domain.permissions import EDIT_PROJECT, READ
 from ..domain.thresholds import enough_people
 from ..error_messages import flash_refusal
 from ..services import hotspots as service
@@ -32,6 +32,7 @@ from ..services.observation_filter import (
     CATEGORY,
     EVENT,
     LIGHT,
+    POSITION,
     ObservationFilter,
     from_args,
     to_args,
@@ -60,7 +61,7 @@ class FindingForm(FlaskForm):
 
 # The fields of the filter the hotspots page offers. No "hidden": hidden spots never reach the
 # statistics, whatever the address says.
-HOTSPOT_FIELDS = (EVENT, CATEGORY, LIGHT)
+HOTSPOT_FIELDS = (EVENT, CATEGORY, LIGHT, POSITION)
 
 
 PLACE_KEY = re.compile(r"[0-9a-f]{16}")
@@ -80,7 +81,7 @@ def _page_context(project, filters: ObservationFilter) -> dict:
         "walks": {walk.id: walk for walk in triage_service.project_walks(project.id)},
         "vocab": vocabularies,
         "enough_people": enough_people,
-        "can_edit": can(current_user.role, EDIT_PROJECT),
+        "can_edit": may(project.id, EDIT_PROJECT),
     }
 
 

@@ -7,8 +7,10 @@ render. Charts are SVG built by domain.charts; every label in them is escaped th
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import abort, render_template, request
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
@@ -17,14 +19,15 @@ from flask_login import login_required
 
 from ..access import project_or_404, visible_projects_query
 from ..domain import indicators as ind
+from ..domain import participation as missing
 from ..domain.charts import Bar, Group, bar_chart, grouped_bar_chart
 from ..domain.indicators_daynight import day_vs_night
 from ..domain.participation import participation_matrix
 from ..domain.permissions import READ
-from ..domain.stops import Pair, pair_walks, stop_stats
+from ..domain.stops import Pair, StopStats, by_walk, chart_label, pair_walks, stop_stats
 from ..domain.thresholds import MIN_PEOPLE_FOR_FIGURE
 from ..domain.vocabularies import CRITERIA, TIME_SLOTS
-from ..i18n import label
+from ..i18n import format_position, label
 from ..models import Project, Walk
 from ..services import indicators as service
 from .blueprint import bp
@@ -44,9 +47,10 @@ DEFINITIONS = {
         "group, by year of the walk."
     ),
     ind.WOMEN_SHARE_PARTICIPANTS: _l(
-        "Participants who said they are women, out of the participants who stated a gender "
-        "(woman, man or non-binary). “Prefer not to say” and empty profiles are left out. "
-        "n = participants who stated a gender."
+        "People counted as women, out of the people counted with a stated gender (woman, man "
+        "or non-binary), over every event. Each event counts once: its head count where one was "
+        "taken, otherwise its participants in the app — never both. “Prefer not to say” and "
+        "empty profiles are left out. n = people with a stated gender."
     ),
     ind.WOMEN_SHARE_MEETINGS: _l(
         "People counted as women at consultation meetings, out of the people counted with a "
@@ -72,7 +76,23 @@ PARTNERS = {
     "seniors_club": _l("a seniors' club or a day centre"),
 }
 
+# The few gaps shown first on "who is missing" (domain.participation.priorities): short.
+PRIORITY_TEXTS = {
+    missing.NIGHT: _l("Hold a walk after dark with a women's group."),
+    missing.SENIOR_WOMEN: _l("Invite women over 65, through a seniors' club."),
+    missing.MOBILITY: _l("Invite people with a pushchair, a wheelchair or a walking aid."),
+    missing.RESIDENTS: _l("Walk with people who live in the area."),
+    missing.GIRLS: _l("Walk with girls, through a youth centre or a school."),
+}
+
 NOT_ENOUGH = _l("not enough answers")
+
+# Which people an event contributed to the share of women (ind.event_source).
+SOURCES = {
+    ind.SOURCE_ATTENDANCE: _l("head count"),
+    ind.SOURCE_PARTICIPANTS: _l("participants in the app"),
+    None: _l("nobody counted"),
+}
 
 
 def not_enough() -> str:
@@ -82,11 +102,16 @@ def not_enough() -> str:
 # --- Wording --------------------------------------------------------------------------------
 
 
+def share_percent(value: float) -> str:
+    """A share as the indicators pages and the live view print it."""
+    return format_percent(value, "#,##0.0 %")
+
+
 def indicator_value(indicator: ind.Indicator) -> str:
     if indicator.suppressed:
         return not_enough()
     if indicator.kind == "share":
-        return format_percent(indicator.value, "#,##0.0 %")
+        return share_percent(indicator.value)
     return format_decimal(indicator.value)
 
 
@@ -114,6 +139,12 @@ def who_text(gender: str, age_band: str, young: bool) -> str:
     if gender == "woman":
         return _("girls (%(age)s)", age=age) if young else _("women (%(age)s)", age=age)
     return _("boys (%(age)s)", age=age) if young else _("men (%(age)s)", age=age)
+
+
+def priority_text(priority: missing.Priority) -> tuple[str, str]:
+    """(what to do, how many people of that group so far)."""
+    so_far = _("nobody so far") if priority.n == 0 else _("%(n)s so far", n=priority.n)
+    return str(PRIORITY_TEXTS[priority.code]), so_far
 
 
 def suggestion_text(suggestion) -> str:
@@ -169,6 +200,7 @@ def indicators(project_id: int):
         year=year,
         shares_chart=shares_chart("shares", values, _("Shares, with their n")),
         walks_chart=walks_by_year_chart("walks-by-year", values[0]),
+        events=counts[0].events_people,
         **_wording(),
     )
 
@@ -176,17 +208,24 @@ def indicators(project_id: int):
 @bp.get("/indicators")
 @login_required
 def indicators_all():
-    scope = visible_projects_query().with_only_columns(Project.id).order_by(None)
-    years = service.event_years(scope)
+    def scope_of(archived: bool | None) -> sa.Select:
+        projects = visible_projects_query(archived=archived)
+        return projects.with_only_columns(Project.id).order_by(None)
+
+    years = service.event_years(scope_of(None))
     year = _year_arg(years)
-    counts = service.project_counts(scope, year)
+    # All years: the current projects. One year: every project that ran events in it, archived
+    # ones included (the annual report counts them).
+    counts = service.project_counts(scope_of(None if year else False), year)
     values = ind.overall_indicators(counts)
     per_project = [(c, ind.project_indicators(c)) for c in counts]
     walks = [Bar(c.name, vals[0].value, format_decimal(vals[0].value)) for c, vals in per_project]
+    by_source = Counter(e.source for c in counts for e in c.events_people)
     return render_template(
         "planner/indicators_all.html",
         indicators=values,
         per_project=per_project,
+        by_source=by_source,
         years=years,
         year=year,
         shares_chart=shares_chart("shares", values, _("Shares across projects, with their n")),
@@ -207,6 +246,7 @@ def _wording() -> dict:
         "indicator_value": indicator_value,
         "not_enough": NOT_ENOUGH,
         "min_people": MIN_PEOPLE_FOR_FIGURE,
+        "sources": SOURCES,
     }
 
 
@@ -215,6 +255,11 @@ def _wording() -> dict:
 def participation(project_id: int):
     project = project_or_404(project_id, READ)
     matrix = participation_matrix(service.participation_counts([project.id]))
+    gaps = missing.priorities(service.participation_profile([project.id]))
+    first, rest = (
+        gaps[: missing.MAX_PRIORITIES],
+        gaps[missing.MAX_PRIORITIES :],
+    )
     women = {slot: 0 for slot in TIME_SLOTS.codes}
     for row in matrix.rows:
         if row.gender == "woman":
@@ -232,6 +277,8 @@ def participation(project_id: int):
         project=project,
         matrix=matrix,
         slots=TIME_SLOTS.codes,
+        priorities=[(g, *priority_text(g)) for g in first],
+        more_priorities=[(g, *priority_text(g)) for g in rest],
         suggestions=[suggestion_text(s) for s in matrix.suggestions],
         chart=chart,
         min_people=MIN_PEOPLE_FOR_FIGURE,
@@ -278,7 +325,7 @@ def _daynight_chart(places):
             )
             for side in (place.day, place.night)
         )
-        name = f"{format_decimal(place.lat, '0.0000')}, {format_decimal(place.lon, '0.0000')}"
+        name = format_position(place.lat, place.lon)
         groups.append(Group(name, bars))
     return grouped_bar_chart(
         "day-night",
@@ -318,6 +365,31 @@ def daynight(project_id: int):
     )
 
 
+def _stops_chart(chart_id: str, walk: Walk, stops: list[StopStats]):
+    """One walk's stops, each bar labelled by its stop (domain.stops.chart_label)."""
+    bars = [
+        Bar(
+            chart_label(s),
+            s.safety_score,
+            not_enough()
+            if s.safety_score is None
+            else _(
+                "%(score)s / 100 (n = %(n)s)",
+                score=format_decimal(s.safety_score, "0"),
+                n=s.raters,
+            ),
+        )
+        for s in stops
+    ]
+    return bar_chart(
+        chart_id,
+        _("Safety score per stop (0 to 100): %(walk)s", walk=walk.title),
+        bars,
+        desc="; ".join(f"{b.label}: {b.text}" for b in bars),
+        max_value=100,
+    )
+
+
 @bp.get("/projects/<int:project_id>/stops")
 @login_required
 def stops(project_id: int):
@@ -328,34 +400,17 @@ def stops(project_id: int):
         abort(404)
     chosen = [walk_id] if walk_id is not None else list(walks)
     stats = [stop_stats(s) for s in service.stop_inputs(chosen)]
-    bars = [
-        Bar(
-            _("%(walk)s — stop %(number)s", walk=walks[s.walk_id].title, number=s.number),
-            s.safety_score,
-            not_enough()
-            if s.safety_score is None
-            else _(
-                "%(score)s / 100 (n = %(n)s)",
-                score=format_decimal(s.safety_score, "0"),
-                n=s.raters,
-            ),
-        )
-        for s in stats
+    charts = [
+        (walks[wid], _stops_chart(f"safety-scores-{wid}", walks[wid], stops))
+        for wid, stops in by_walk(stats)
     ]
-    chart = bar_chart(
-        "safety-scores",
-        _("Safety score per stop (0 to 100)"),
-        bars,
-        desc="; ".join(f"{b.label}: {b.text}" for b in bars),
-        max_value=100,
-    )
     return render_template(
         "planner/stops.html",
         project=project,
         walks=walks,
         walk_id=walk_id,
         stats=stats,
-        chart=chart if stats else None,
+        charts=charts,
         mean_text=_mean_text,
         min_people=MIN_PEOPLE_FOR_FIGURE,
     )

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated
 
 from flask import current_app, jsonify, render_template, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
@@ -34,6 +34,7 @@ from ..participate.assets import assets as pwa_assets
 from ..services import facilitation
 from ..services.errors import ServiceError, Unauthorized
 from .blueprint import bp
+from .indicators import not_enough, share_percent
 
 LIVE_STATIC = ("planner/live.js", "planner/live.css")
 BASE_CSS = "css/walkapp.css"
@@ -107,6 +108,27 @@ def precache() -> tuple[list[str], str]:
     return urls, whole.hexdigest()[:16]
 
 
+def share_text(share: dict) -> dict:
+    """The walk's share of women (facilitation.women_share) with the words the page shows:
+    the same rounding as the indicators pages."""
+    value = share["value"]
+    sources = {
+        "attendance": _("From the head count, n = %(n)s.", n=share["n"]),
+        "participants": _("From the participants in the app, n = %(n)s.", n=share["n"]),
+    }
+    return {
+        **share,
+        "text": not_enough() if value is None else share_percent(value),
+        "source_text": sources.get(share["source"], ""),
+    }
+
+
+def _snapshot(walk) -> dict:
+    snapshot = facilitation.live_snapshot(walk)
+    snapshot["women_share"] = share_text(snapshot["women_share"])
+    return snapshot
+
+
 def _labels() -> dict:
     return {
         "categories": labels(v.CATEGORIES),
@@ -116,12 +138,20 @@ def _labels() -> dict:
     }
 
 
-def _strings() -> dict[str, str]:
+def _strings() -> dict[str, str | dict[str, str]]:
     """What the page's script writes, in the page's language."""
     return {
         "online": _("Online"),
         "offline": _("Offline: your counts are kept on this phone"),
-        "pending": _("%(n)s change(s) waiting to be sent"),
+        # A count: both forms, %(n)s left for live.js (it picks one by Intl.PluralRules).
+        "pending": {
+            "one": get_translations().ngettext(
+                "%(n)s change waiting to be sent", "%(n)s changes waiting to be sent", 1
+            ),
+            "other": get_translations().ngettext(
+                "%(n)s change waiting to be sent", "%(n)s changes waiting to be sent", 2
+            ),
+        },
         "all_sent": _("Everything is sent."),
         "sending": _("Sending…"),
         "sign_in": _("Your session has ended: sign in again, your counts are kept."),
@@ -135,6 +165,7 @@ def _strings() -> dict[str, str]:
         "note_saved": _("Note saved."),
         "note_empty": _("Write the group's remark first."),
         "leave_pending": _("Some changes are not sent yet. Leave anyway?"),
+        "share_pending": _("Changes still waiting to be sent are not in this share yet."),
     }
 
 
@@ -160,7 +191,7 @@ def live(walk_id: int):
         "lang": lang,
         "labels": _labels(),
         "strings": _strings(),
-        "snapshot": facilitation.live_snapshot(walk),
+        "snapshot": _snapshot(walk),
         "csrf_token": generate_csrf(),
     }
     return render_template(
@@ -178,7 +209,7 @@ def live(walk_id: int):
 @json_view
 def live_json(walk_id: int):
     walk = walk_or_404(walk_id, FACILITATE)
-    snapshot = facilitation.live_snapshot(walk)
+    snapshot = _snapshot(walk)
     # A fresh token: a page kept offline since before a new sign-in still sends valid requests.
     snapshot["csrf_token"] = generate_csrf()
     response = jsonify(snapshot)
@@ -205,6 +236,7 @@ def live_attendance(walk_id: int):
                 for r in results
             ],
             "attendance": facilitation.attendance_table(walk),
+            "women_share": share_text(facilitation.women_share(walk)),
         }
     )
 

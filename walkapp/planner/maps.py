@@ -127,6 +127,8 @@ def _spot_json(obs, timezone: str, lang: str) -> dict:
         "feeling_label": label("feeling", str(obs.feeling)),
         "time": format_datetime(obs.recorded_at, "short", tzinfo=ZoneInfo(timezone), locale=lang),
         "light": label("light_condition", obs.light_condition),
+        "position": maps_folium.position_text(obs),
+        "position_source": obs.position_source,
         "comment": obs.comment or "",
         "thumbnails": [url_for("api.photo_thumbnail", photo_id=photo.id) for photo in obs.photos],
     }

@@ -158,6 +158,18 @@ def _feeling_label(feeling: int) -> str:
     return label("feeling", str(feeling))
 
 
+def position_text(obs: Observation) -> str:
+    """Where the spot's position came from, in words (popups and the hexagons' lists)."""
+    source = label("position_source", obs.position_source)
+    if obs.accuracy_m is not None:
+        text = _("Position: %(source)s (± %(m)s m)", source=source, m=round(obs.accuracy_m))
+    else:
+        text = _("Position: %(source)s", source=source)
+    if obs.position_suspect:
+        text += " · " + _("at the perimeter's centre: probably not where it was tagged")
+    return text
+
+
 def spot_popup(obs: Observation, timezone: str) -> str:
     """A marker's popup: every part escaped by popup_text (labels too: it costs nothing)."""
     lang = _lang()
@@ -165,10 +177,12 @@ def spot_popup(obs: Observation, timezone: str) -> str:
     when = format_datetime(obs.recorded_at, "short", tzinfo=ZoneInfo(timezone), locale=lang)
     category = label("category", obs.category)
     light = label("light_condition", obs.light_condition)
+    feeling = _feeling_label(obs.feeling)
     parts = [
         f'<div class="walk-popup"><p><strong>{esc(category)}</strong></p>',
-        f"<p>{esc(_('Feeling'))}: {obs.feeling} · {esc(_feeling_label(obs.feeling))}</p>",
+        f"<p>{esc(_('Feeling: %(n)s · %(label)s', n=obs.feeling, label=feeling))}</p>",
         f"<p>{esc(when)} · {esc(light)}</p>",
+        f'<p class="walk-position">{esc(position_text(obs))}</p>',
     ]
     if obs.comment:
         parts.append(f'<p class="walk-comment">{esc(obs.comment)}</p>')
@@ -219,7 +233,7 @@ def _cell_layer(project: Project, hexagons: list, query: dict) -> CellLayer:
             "heading": _("%(n)s spots in this area"),
             "heading_one": _("1 spot in this area"),
             "more": _("The %(shown)s newest are listed."),
-            "feeling": _("Feeling"),
+            "feeling": _("Feeling: %(n)s · %(label)s"),  # filled by map.js
             "photo": _("Photo of this spot"),
         },
     }

@@ -14,9 +14,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from ..access import project_or_404
+from ..access import may, project_or_404
 from ..domain import vocabularies
-from ..domain.permissions import MODERATE, READ, can
+from ..domain.permissions import MODERATE, READ
 from ..error_messages import flash_refusal
 from ..services import moderation
 from ..services import triage as service
@@ -87,7 +87,7 @@ def triage(project_id: int):
         filters=filters,
         page=page,
         people=people,
-        can_moderate=can(current_user.role, MODERATE),
+        can_moderate=may(project.id, MODERATE),
         here=request.full_path,
         **_paging_urls("planner.triage", project.id, filters, page),
     )
@@ -106,7 +106,39 @@ def gallery(project_id: int):
         vocab=vocabularies,
         filters=filters,
         page=page,
+        filter_args=to_args(filters),  # the viewer of each photo keeps the filter
         **_paging_urls("planner.gallery", project.id, filters, page),
+    )
+
+
+@bp.get("/projects/<int:project_id>/photos/<int:photo_id>")
+@login_required
+def gallery_photo(project_id: int, photo_id: int):
+    """One photo of the gallery with its spot's context, and links to the photos before and
+    after it in the gallery (the same filter, kept in every link)."""
+    project = project_or_404(project_id, READ)
+    filters = from_args(request.args, GALLERY_FIELDS)
+    view = service.gallery_photo(project.id, filters, photo_id)
+    if view is None:
+        abort(404)
+    args = to_args(filters)
+
+    def photo_url(other_id: int | None) -> str | None:
+        if other_id is None:
+            return None
+        return url_for("planner.gallery_photo", project_id=project.id, photo_id=other_id, **args)
+
+    cursor = {"after": view.back.encode()} if view.back else {}
+    back_url = url_for("planner.gallery", project_id=project.id, **args, **cursor)
+    return render_template(
+        "planner/gallery_photo.html",
+        project=project,
+        view=view,
+        obs=view.item.observation,
+        photo=view.item.photo,
+        newer_url=photo_url(view.newer),
+        older_url=photo_url(view.older),
+        back_url=f"{back_url}#photo-{photo_id}",
     )
 
 

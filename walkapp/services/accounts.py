@@ -18,12 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..domain.vocabularies import USER_ROLES
+from ..domain.vocabularies import MEMBER_ROLES, USER_ROLES
 from ..extensions import db
 from ..models import Project, ProjectMember, User, Walk
 from ..ratelimit import FailureLimiter
 from . import audit
-from .errors import Conflict, Invalid, Problem, TooManyAttempts
+from .errors import Conflict, Invalid, NotFound, Problem, TooManyAttempts
 
 # CNIL's recommendation for an account protected by a password alone (no second factor).
 MIN_PASSWORD_LENGTH = 12
@@ -216,13 +216,29 @@ def reset_password(user: User, password: str, *, by: int | None) -> None:
 # --- Memberships --------------------------------------------------------------------------------
 
 
-def add_membership(user: User, project: Project, *, by: int | None) -> bool:
-    """Let the user see the project; False if they already belonged to it."""
+def default_member_role(user: User) -> str:
+    """The role a new membership gets unless told: the account's (an administrator's rights are
+    global, so any membership of theirs is a planner's)."""
+    return user.role if user.role in MEMBER_ROLES else "planner"
+
+
+def _check_member_role(role: str) -> None:
+    if role not in MEMBER_ROLES:
+        raise Invalid({"role": "unknown"})
+
+
+def add_membership(
+    user: User, project: Project, *, role: str | None = None, by: int | None
+) -> bool:
+    """Let the user into the project with `role` there (the account's own by default); False if
+    they already belonged to it."""
+    role = role or default_member_role(user)
+    _check_member_role(role)
     if db.session.get(ProjectMember, (user.id, project.id)) is not None:
         return False
     try:
         with db.session.begin_nested():
-            db.session.add(ProjectMember(user_id=user.id, project_id=project.id))
+            db.session.add(ProjectMember(user_id=user.id, project_id=project.id, role=role))
     except IntegrityError:
         return False  # added by someone else a moment ago
     audit.record(
@@ -231,8 +247,29 @@ def add_membership(user: User, project: Project, *, by: int | None) -> bool:
         f"{user.id}:{project.id}",
         user_id=by,
         project_id=project.id,
-        details={"user": user.email, "project": project.name},
+        details={"user": user.email, "project": project.name, "role": role},
     )
+    db.session.flush()
+    return True
+
+
+def set_member_role(user: User, project: Project, role: str, *, by: int | None) -> bool:
+    """Change what the member may do in this project; False if nothing changed."""
+    _check_member_role(role)
+    member = db.session.get(ProjectMember, (user.id, project.id))
+    if member is None:
+        raise NotFound({"membership": "not_found"})
+    if member.role == role:
+        return False
+    audit.record(
+        "edit",
+        "membership",
+        f"{user.id}:{project.id}",
+        user_id=by,
+        project_id=project.id,
+        details={"role": [member.role, role]},
+    )
+    member.role = role
     db.session.flush()
     return True
 

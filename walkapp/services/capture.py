@@ -18,14 +18,28 @@ from .. import unit_of_work
 from ..domain.join_codes import ALPHABET, normalize_join_code
 from ..domain.light import light_condition
 from ..domain.photos import PhotoRejected, process_photo, sha256_hex
-from ..domain.rules import too_far_ahead
+from ..domain.positions import at_old_default, old_app_defaults
+from ..domain.rules import position_source_problem, too_far_ahead
 from ..domain.timeslots import local_time, time_slot
 from ..extensions import db, utcnow
-from ..models import Observation, Participant, Photo, Stop, StoredFile, TrackPoint, Walk
+from ..models import (
+    ErasedToken,
+    Observation,
+    Participant,
+    Photo,
+    Stop,
+    StoredFile,
+    TrackPoint,
+    Walk,
+)
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .photo_store import PhotoStore
 
 ERASURE_CODE_LENGTH = 12  # 27^12 ~ 1.5e17 codes: unguessable even without a rate limit
+# How long an erased participant's token hash is kept (with the erasure's time, nothing else),
+# so that the phone still holding the token is told `erased` and may forget its copy. Rows older
+# than this are purged at every erasure, and ignored by the token check meanwhile.
+ERASED_TOKEN_DAYS = 30
 
 
 def hash_secret(secret: str) -> str:
@@ -50,6 +64,15 @@ def participant_for_token(token: str) -> Participant | None:
         .options(joinedload(Participant.walk).joinedload(Walk.project))
         .where(Participant.token_hash == hash_secret(token))
     )
+
+
+def token_erased(token: str, now: datetime | None = None) -> bool:
+    """Whether `token` was an erased participant's, erased less than ERASED_TOKEN_DAYS ago."""
+    since = (now or utcnow()) - timedelta(days=ERASED_TOKEN_DAYS)
+    found = db.session.scalar(
+        sa.select(ErasedToken.erased_at).where(ErasedToken.token_hash == hash_secret(token))
+    )
+    return found is not None and found >= since
 
 
 # --- Join ---------------------------------------------------------------------------------------
@@ -136,7 +159,10 @@ COMPARED_FIELDS = (
     "ratings",
     "stop_id",
     "comment",
+    "position_source",
 )
+# A spot moved without saying how (an old app's PATCH): its source becomes `unknown`.
+POSITION_FIELDS = ("lat", "lon")
 
 
 def _clean_ratings(ratings: dict[str, int | None] | None) -> dict[str, int] | None:
@@ -152,8 +178,19 @@ def apply_fields(obs: Observation, walk: Walk, fields: dict[str, Any]) -> None:
             raise Invalid({"stop_id": "stop_unknown"})
     if "ratings" in fields:
         fields = {**fields, "ratings": _clean_ratings(fields["ratings"])}
+    if "position_source" not in fields and any(key in fields for key in POSITION_FIELDS):
+        fields = {**fields, "position_source": "unknown"}
+    merged = {
+        key: fields[key] if key in fields else getattr(obs, key)
+        for key in ("lat", "lon", "accuracy_m", "stop_id", "position_source")
+    }
+    source = merged["position_source"] or "unknown"
+    problem = position_source_problem(source, merged["accuracy_m"], merged["stop_id"])
+    if problem is not None:
+        raise Invalid({problem[0]: problem[1]})
     for key, value in fields.items():
         setattr(obs, key, value)
+    obs.position_suspect = source == "unknown" and _at_old_default(obs, walk)
     recorded: datetime = fields.get("recorded_at", obs.recorded_at)
     if "recorded_at" in fields:
         obs.utc_offset_minutes = int(recorded.utcoffset().total_seconds() // 60)
@@ -161,6 +198,15 @@ def apply_fields(obs: Observation, walk: Walk, fields: dict[str, Any]) -> None:
     obs.light_condition = light_condition(obs.lat, obs.lon, recorded)
     obs.local_date = local.date()
     obs.time_slot = time_slot(local, obs.light_condition)
+
+
+def _at_old_default(obs: Observation, walk: Walk) -> bool:
+    """An old app's spot at the walk's "centre": the default it used when it had no position."""
+    if obs.accuracy_m is not None:
+        return False  # no query for the stops: a default never had an accuracy
+    perimeter = walk.project.perimeter
+    first_stop = None if perimeter or not walk.stops else (walk.stops[0].lat, walk.stops[0].lon)
+    return at_old_default(obs.lat, obs.lon, obs.accuracy_m, old_app_defaults(perimeter, first_stop))
 
 
 def _check_time(walk: Walk, recorded_at: datetime, late_sync: timedelta) -> None:
@@ -338,7 +384,7 @@ def photo_owner_walk(photo_id: int) -> tuple[Photo, Participant, Walk] | None:
 # --- Deletion and erasure -----------------------------------------------------------------------
 
 
-def _delete_photos_where(condition, store: PhotoStore) -> None:
+def delete_photos_where(condition, store: PhotoStore) -> None:
     """Delete photos and then every stored file no photo uses any more; their files are
     unlinked once the unit of work has committed."""
     file_ids = set(db.session.scalars(sa.select(Photo.file_id).where(condition)))
@@ -358,15 +404,24 @@ def _delete_photos_where(condition, store: PhotoStore) -> None:
 
 def delete_observation(participant: Participant, obs_uuid: uuid.UUID, store: PhotoStore) -> None:
     obs = get_own_observation(participant, obs_uuid)
-    _delete_photos_where(Photo.observation_id == obs.id, store)
+    delete_photos_where(Photo.observation_id == obs.id, store)
     db.session.execute(sa.delete(Observation).where(Observation.id == obs.id))
     db.session.expire_all()
 
 
 def erase_participant(participant: Participant, store: PhotoStore) -> None:
-    """Erase everything of a participant: spots, photos, trace, profile. The token dies too."""
+    """Erase everything of a participant: spots, photos, trace, profile. The token dies too;
+    its hash is kept ERASED_TOKEN_DAYS with the erasure's time (the phone is told `erased`),
+    and the hashes kept longer than that are purged now."""
+    now = utcnow()
+    db.session.execute(
+        sa.delete(ErasedToken).where(
+            ErasedToken.erased_at < now - timedelta(days=ERASED_TOKEN_DAYS)
+        )
+    )
+    db.session.add(ErasedToken(token_hash=participant.token_hash, erased_at=now))
     own_spots = sa.select(Observation.id).where(Observation.participant_id == participant.id)
-    _delete_photos_where(Photo.observation_id.in_(own_spots), store)
+    delete_photos_where(Photo.observation_id.in_(own_spots), store)
     db.session.execute(sa.delete(Observation).where(Observation.participant_id == participant.id))
     db.session.execute(sa.delete(TrackPoint).where(TrackPoint.participant_id == participant.id))
     db.session.execute(sa.delete(Participant).where(Participant.id == participant.id))

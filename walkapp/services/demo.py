@@ -8,6 +8,10 @@ photo files nobody uses any more are reported), then builds it again, dated rela
   3. a consultation meeting about 10 days ago (attendance counts only), closed;
   4. an exploratory walk open now (started 30 minutes ago): its join code is returned.
 
+Each walk's attendance is what its facilitator counted: its app participants and the few people
+who came without the app (so never fewer than its participants); the group's notes are at the
+stops its spots are at, worded by day or at night as the walk was.
+
 Spots follow the streets of the perimeter, in order along each walk's route, with GPS noise and
 accuracy worse at night; a few places (underpass, car park, bus stop, the sports ground for the
 girls) gather the negative spots of several participants: the hotspots a planner should find.
@@ -108,8 +112,12 @@ class StopSpec:
     categories: tuple[str, ...]  # what people tag here
     feeling: tuple[int, int]  # range at night (one better by day)
     ratings: tuple[int, ...]  # the nine criteria at night, in CRITERIA order
-    note: str = ""  # the group's remark, noted by the facilitator
+    note: str = ""  # the group's remark, noted by the facilitator (at night)
     hotspot: bool = False
+    day_note: str = ""  # the remark of a group walking by day, when it differs
+
+    def note_for(self, night: bool) -> str:
+        return self.note if night or not self.day_note else self.day_note
 
 
 GARE = StopSpec(
@@ -119,6 +127,7 @@ GARE = StopSpec(
     (2, 4),
     (2, 2, 2, 2, 1, 2, 3, 1, 2),
     "Parvis plutôt éclairé, mais aucun plan du quartier et personne après 21 h.",
+    day_note="Parvis animé en journée, mais aucun plan du quartier pour s'orienter.",
 )
 SOUTERRAIN = StopSpec(
     "Passage souterrain",
@@ -128,6 +137,7 @@ SOUTERRAIN = StopSpec(
     (0, 0, 0, 0, 0, 1, 1, 0, 0),
     "Toutes évitent le passage le soir : trop sombre, pas de réseau, on ne voit pas la sortie.",
     hotspot=True,
+    day_note="Même de jour on hésite : on ne voit pas la sortie et il n'y a pas de réseau.",
 )
 PARKING = StopSpec(
     "Parking du centre commercial",
@@ -137,6 +147,7 @@ PARKING = StopSpec(
     (1, 1, 0, 0, 1, 1, 1, 0, 1),
     "Un seul lampadaire, des groupes stationnent près des entrées, cheminement piéton absent.",
     hotspot=True,
+    day_note="Des voitures partout, aucun cheminement piéton jusqu'aux entrées.",
 )
 SQUARE = StopSpec(
     "Square des Acacias",
@@ -145,6 +156,7 @@ SQUARE = StopSpec(
     (2, 4),
     (1, 2, 1, 1, 0, 2, 1, 1, 1),
     "Lieu apprécié en journée ; le soir les bancs sont dans le noir.",
+    day_note="Lieu apprécié : de l'ombre, des bancs ; les filles aimeraient un coin à elles.",
 )
 ARRET = StopSpec(
     "Arrêt de bus Canada",
@@ -154,6 +166,7 @@ ARRET = StopSpec(
     (1, 1, 1, 1, 0, 2, 2, 0, 1),
     "Attente longue le soir, abri sans lumière, remarques de passants rapportées par plusieurs.",
     hotspot=True,
+    day_note="Abri trop petit, horaires illisibles, remarques de passants rapportées.",
 )
 MAISON = StopSpec(
     "Entrée de la maison de quartier",
@@ -187,6 +200,10 @@ class WalkSpec:
     categories: dict[str, int]  # weights of the spots between stops
     raters: int  # participants who rate the nine criteria at every stop
     photos: int
+    # People the facilitator counted who did not join with the app (no smartphone, or no wish
+    # to): (gender, age band, count). With the profiles, they make the walk's attendance.
+    without_app: tuple[tuple[str, str, int], ...] = ()
+    age_seen: str = "25_44"  # the age band counted for a profile that gave none
     lead_minutes: int = 10  # welcome and consent before walking
     walk_minutes: int = 90  # from the first to the last stop
 
@@ -229,6 +246,8 @@ NIGHT_WALK = WalkSpec(
     },
     raters=5,
     photos=8,
+    without_app=(("woman", "65_plus", 2), ("woman", "45_64", 1)),
+    age_seen="45_64",
 )
 AFTERNOON_WALK = WalkSpec(
     "Balade de l'après-midi avec les adolescentes de la maison de quartier",
@@ -264,6 +283,8 @@ AFTERNOON_WALK = WalkSpec(
     },
     raters=3,
     photos=5,
+    without_app=(("woman", "under_15", 1),),
+    age_seen="15_17",
 )
 OPEN_WALK = WalkSpec(
     "Marche exploratoire en cours — habitantes du quartier",
@@ -282,6 +303,7 @@ OPEN_WALK = WalkSpec(
     NIGHT_WALK.categories,
     raters=0,
     photos=2,
+    without_app=(("woman", "45_64", 1),),
     lead_minutes=5,
     walk_minutes=55,
 )
@@ -756,6 +778,7 @@ def _observation(
         "lat": round(lat, 6),
         "lon": round(lon, 6),
         "accuracy_m": round(accuracy, 1),
+        "position_source": "gps",  # the demo's phones all had a fix (with its accuracy)
         "recorded_at": recorded,
         "category": d.category,
         "feeling": d.feeling,
@@ -778,19 +801,34 @@ def _populate(b: Builder, plan: WalkPlan) -> list[Participant]:
     return people
 
 
+def _attendance(spec: WalkSpec) -> list[Attendance]:
+    """Who the facilitator counted: everyone who joined with the app (a profile without a
+    gender counted as "prefer not to say", without an age band as the band seen), and the
+    people without it. So a walk's attendance is never below its app participants."""
+    cells: dict[tuple[str, str], int] = {}
+    seen = [(g or "undisclosed", a or spec.age_seen, 1) for g, a, _r, _m in spec.profiles]
+    for gender, age_band, n in seen + list(spec.without_app):
+        cells[gender, age_band] = cells.get((gender, age_band), 0) + n
+    return [Attendance(gender=g, age_band=a, count=n) for (g, a), n in sorted(cells.items())]
+
+
 def _stop_notes(b: Builder, plan: WalkPlan) -> list[StopNote]:
+    """The group's remark at each stop it stood at: reached by now, and where its spots are
+    (a remark made by day or at night, as the walk was)."""
     route = Route(plan.spec.route)
+    at_stops = {obs.stop_id for obs, _who, walk in b.spots if walk is plan.walk}
     notes = []
     for spec_stop, stop in zip(plan.spec.stops, plan.walk.stops, strict=True):
         fraction = route.fraction(spec_stop.at)
-        if spec_stop.note and fraction <= plan.timeline.reached:
+        text = spec_stop.note_for(plan.night)
+        if text and stop.id in at_stops and fraction <= plan.timeline.reached:
             at = min(plan.timeline.when(fraction) + timedelta(minutes=8), plan.timeline.latest)
             notes.append(
                 StopNote(
                     walk_id=plan.walk.id,
                     stop=stop,
                     author=b.user,
-                    text=spec_stop.note,
+                    text=text,
                     created_at=at,
                 )
             )
@@ -859,7 +897,7 @@ def _new_project(user: User) -> Project:
         perimeter=perimeter_geometry(text),
     )
     db.session.add(project)
-    db.session.add(ProjectMember(user=user, project=project))
+    db.session.add(ProjectMember(user=user, project=project, role="planner"))
     db.session.flush()
     return project
 
@@ -900,6 +938,7 @@ def load_demo(
     for plan in plans:
         db.session.add_all(_populate(b, plan))
         db.session.add_all(_stop_notes(b, plan))
+        plan.walk.attendance = _attendance(plan.spec)
     db.session.add_all(obs for obs, _who, _walk in b.spots)
     db.session.flush()
     _add_photos(b, store, plans)

@@ -90,13 +90,13 @@ def utc_to_local(value: datetime, tz_name: str) -> datetime:
 
 def facilitator_choices(project: Project) -> list[User]:
     """Members of the project whose role lets them lead a walk, by name."""
-    users = db.session.scalars(
-        sa.select(User)
+    rows = db.session.execute(
+        sa.select(User, ProjectMember.role)
         .join(ProjectMember, ProjectMember.user_id == User.id)
         .where(ProjectMember.project_id == project.id, User.active.is_(True))
         .order_by(User.name, User.email)
     )
-    return [u for u in users if can(u.role, FACILITATE)]
+    return [user for user, role in rows if can(role, FACILITATE)]
 
 
 def _check(project: Project, data: EventData) -> None:

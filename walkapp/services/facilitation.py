@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from ..domain import indicators as ind
 from ..domain import rules
 from ..domain.rules import COMMENT_MAX_LENGTH, too_far_ahead, valid_feeling, valid_position
 from ..domain.vocabularies import AGE_BANDS, CATEGORIES, GENDERS, MOBILITY, RESIDENT
@@ -29,6 +30,7 @@ from ..models import Attendance, AuditEvent, Observation, Participant, Stop, Sto
 from . import audit
 from .capture import apply_fields, new_participant
 from .errors import Conflict, Invalid, Problem
+from .indicators import walk_people
 
 NOTE_MAX_LENGTH = 4000
 ORAL_CONSENT_PREFIX = "oral-"
@@ -237,10 +239,12 @@ def _spot_fields(walk: Walk, spot: ProxySpot, row: int) -> dict:
         raise Invalid({where: "in_future"})
     stop = _stop_of(walk, spot.stop_id)
     lat, lon = spot.lat, spot.lon
+    # A typed position is the facilitator's pin; without one, the chosen stop's position.
+    source = "pin"
     if lat is None or lon is None:
         if stop is None:
             raise Invalid({where: "position_or_stop"})
-        lat, lon = stop.lat, stop.lon
+        lat, lon, source = stop.lat, stop.lon, "stop"
     if not valid_position(lat, lon):
         raise Invalid({where: "position_invalid"})
     comment = (spot.comment or "").strip() or None
@@ -256,6 +260,7 @@ def _spot_fields(walk: Walk, spot: ProxySpot, row: int) -> dict:
         "ratings": None,
         "stop_id": stop.id if stop else None,
         "comment": comment,
+        "position_source": source,
     }
 
 
@@ -319,6 +324,21 @@ def _count(query: sa.Select) -> int:
     return db.session.scalar(query) or 0
 
 
+def women_share(walk: Walk) -> dict:
+    """The walk's share of women as the indicators count it (domain.indicators.women_share,
+    over the source domain.indicators.event_source picks): the live view and the indicators
+    pages show the same figure for the same walk."""
+    people = walk_people(walk)
+    share = ind.women_share(people.people_by_gender)
+    return {
+        "value": share.value,
+        "n": share.n,
+        "numerator": share.numerator,
+        "suppressed": share.suppressed,
+        "source": people.source,
+    }
+
+
 def live_snapshot(walk: Walk, *, recent: int = 20) -> dict:
     """What the facilitator's phone shows: head counts, attendance, the latest spots, notes."""
     tz = ZoneInfo(walk.project.timezone)
@@ -342,6 +362,7 @@ def live_snapshot(walk: Walk, *, recent: int = 20) -> dict:
         ),
         "spots": _count(sa.select(sa.func.count(Observation.id)).where(visible)),
         "attendance": attendance_table(walk),
+        "women_share": women_share(walk),
         "recent": [
             {
                 "id": str(obs.uuid),

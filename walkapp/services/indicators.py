@@ -27,8 +27,9 @@ import sqlalchemy as sa
 
 from ..domain import indicators as ind
 from ..domain.indicators_daynight import Spot
+from ..domain.participation import EVENING_SLOTS, REDUCED_MOBILITY, Profile
 from ..domain.stops import StopInput, Sums
-from ..domain.vocabularies import CRITERIA, TIME_SLOTS
+from ..domain.vocabularies import CRITERIA, TIME_SLOTS, UNDER_18_AGE_BANDS
 from ..extensions import db
 from ..models import Attendance, Observation, Participant, Project, Stop, Walk
 
@@ -112,6 +113,55 @@ def _attendance_by_gender(scope: Scope, year: int | None):
     return found
 
 
+def _by_walk_and_gender(query: sa.Select) -> dict[int, dict[str | None, int]]:
+    found: dict[int, dict[str | None, int]] = defaultdict(dict)
+    for walk_id, gender, n in db.session.execute(query):
+        found[walk_id][gender] = int(n or 0)
+    return found
+
+
+def _events_people(where: list) -> list[tuple[int, ind.EventPeople]]:
+    """(project id, people) per event of `where` (on Walk): its attendance count and its app
+    participants, by gender. The domain chooses which one the event contributes
+    (ind.event_source)."""
+    attendance = _by_walk_and_gender(
+        sa.select(Attendance.walk_id, Attendance.gender, sa.func.sum(Attendance.count))
+        .join(Walk, Walk.id == Attendance.walk_id)
+        .where(*where)
+        .group_by(Attendance.walk_id, Attendance.gender)
+    )
+    participants = _by_walk_and_gender(
+        sa.select(Participant.walk_id, Participant.gender, sa.func.count())
+        .join(Walk, Walk.id == Participant.walk_id)
+        .where(*where)
+        .group_by(Participant.walk_id, Participant.gender)
+    )
+    walks = db.session.execute(
+        sa.select(Walk.project_id, Walk.id, Walk.title, Walk.kind, Walk.starts_at)
+        .where(*where)
+        .order_by(Walk.starts_at, Walk.id)
+    )
+    return [
+        (
+            pid,
+            ind.EventPeople(
+                walk_id=wid,
+                title=title,
+                kind=kind,
+                starts_at=starts_at,
+                attendance_by_gender=attendance.get(wid, {}),
+                participants_by_gender=participants.get(wid, {}),
+            ),
+        )
+        for pid, wid, title, kind, starts_at in walks
+    ]
+
+
+def walk_people(walk: Walk) -> ind.EventPeople:
+    """The people of one event, as the indicators count them (for the live view)."""
+    return _events_people([Walk.id == walk.id])[0][1]
+
+
 def _women_reporting_harassment(scope: Scope, year: int | None) -> dict[int, int]:
     reported = (
         sa.select(sa.literal(1))
@@ -143,6 +193,9 @@ def project_counts(scope: Scope, year: int | None = None) -> list[ind.ProjectCou
     people = _participants_by_gender(scope, year)
     attendance = _attendance_by_gender(scope, year)
     harassment = _women_reporting_harassment(scope, year)
+    per_event: dict[int, list[ind.EventPeople]] = defaultdict(list)
+    for pid, event in _events_people([_in_scope(scope), *_year_filter(year)]):
+        per_event[pid].append(event)
     return [
         ind.ProjectCounts(
             project_id=pid,
@@ -153,6 +206,7 @@ def project_counts(scope: Scope, year: int | None = None) -> list[ind.ProjectCou
             participants_by_gender=people.get(pid, {}),
             attendance_by_gender=attendance.get(pid, {}),
             women_reporting_harassment=harassment.get(pid, 0),
+            events_people=tuple(per_event.get(pid, ())),
         )
         for pid, name, insee in projects
     ]
@@ -198,6 +252,38 @@ def participation_counts(scope: Scope) -> dict[tuple[str | None, str | None, str
             if n := int(getattr(row, slot) or 0):
                 counts[row.gender, row.age_band, slot] = n
     return counts
+
+
+def participation_profile(scope: Scope) -> Profile:
+    """Distinct participants of the scope per group a gap is looked for in (one row, one probe
+    of ix_observation_participant_slot per woman for "after dark")."""
+    evening = (
+        sa.select(sa.literal(1))
+        .where(
+            Observation.participant_id == Participant.id,
+            Observation.time_slot.in_(EVENING_SLOTS),
+            Observation.hidden_at.is_(None),
+        )
+        .exists()
+    )
+    woman = Participant.gender == "woman"
+
+    def count(*where):
+        return sa.func.sum(sa.case((sa.and_(*where), 1), else_=0))
+
+    row = db.session.execute(
+        sa.select(
+            count(woman, evening),
+            count(woman, Participant.age_band == "65_plus"),
+            count(Participant.mobility.in_(REDUCED_MOBILITY)),
+            count(Participant.resident == "yes"),
+            count(woman, Participant.age_band.in_(UNDER_18_AGE_BANDS)),
+        )
+        .select_from(Participant)
+        .join(Walk, Walk.id == Participant.walk_id)
+        .where(_in_scope(scope))
+    ).one()
+    return Profile(*(int(n or 0) for n in row))
 
 
 # --- Stops ------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from .observation_filter import (
     HIDDEN_EXCLUDE,
     KIND,
     LIGHT,
+    POSITION,
     ObservationFilter,
     narrow,
     scope,
@@ -36,7 +37,7 @@ from .observation_filter import (
 
 # The fields of the filter a map offers (its page, its document, its cells), and the export of
 # the map's spots. No "hidden": hidden spots never reach a map, whatever the address says.
-MAP_FIELDS = (EVENT, KIND, CATEGORY, LIGHT, GENDER, AGE, DATE_FROM, DATE_TO)
+MAP_FIELDS = (EVENT, KIND, CATEGORY, LIGHT, GENDER, AGE, DATE_FROM, DATE_TO, POSITION)
 
 
 def withheld(project_id: int, filters: ObservationFilter) -> bool:

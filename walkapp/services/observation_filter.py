@@ -43,10 +43,17 @@ from ..models import Observation, Participant, Photo, Walk
 HIDDEN_EXCLUDE, HIDDEN_INCLUDE, HIDDEN_ONLY = "exclude", "include", "only"
 HIDDEN_CHOICES = (HIDDEN_EXCLUDE, HIDDEN_INCLUDE, HIDDEN_ONLY)
 
+# The "position" field: every spot (the default), leave out the suspect ones (an old app's
+# spots at the perimeter's centre, domain/positions.py), or only spots whose position source is
+# known (gps, pin, stop: leaves out every `unknown`, the suspect ones included).
+POSITION_ALL, POSITION_NOT_SUSPECT, POSITION_KNOWN = "all", "not_suspect", "known"
+POSITION_CHOICES = (POSITION_ALL, POSITION_NOT_SUSPECT, POSITION_KNOWN)
+
 # The fields, by their name in the query string.
 EVENT, KIND, CATEGORY, FEELING, LIGHT = "event", "kind", "category", "feeling", "light"
 GENDER, AGE, DATE_FROM, DATE_TO = "gender", "age", "from", "to"
 PHOTO, FACILITATOR, HIDDEN = "photo", "facilitator", "hidden"
+POSITION = "position"
 
 YES_NO = {"yes": True, "no": False}
 
@@ -71,10 +78,13 @@ class ObservationFilter:
     has_photo: bool | None = None
     entered_by_facilitator: bool | None = None
     hidden: str = HIDDEN_EXCLUDE
+    positions: str = POSITION_ALL
 
     def __post_init__(self) -> None:
         if self.hidden not in HIDDEN_CHOICES:
             raise ValueError(f"hidden must be one of {HIDDEN_CHOICES}")
+        if self.positions not in POSITION_CHOICES:
+            raise ValueError(f"positions must be one of {POSITION_CHOICES}")
 
     @property
     def on_profile(self) -> bool:
@@ -119,6 +129,10 @@ def _hidden(values: list[str]) -> str:
     return values[0] if values and values[0] in HIDDEN_CHOICES else HIDDEN_EXCLUDE
 
 
+def _positions(values: list[str]) -> str:
+    return values[0] if values and values[0] in POSITION_CHOICES else POSITION_ALL
+
+
 def _many(value: Iterable[Any]) -> list[str]:
     return [str(v) for v in value]
 
@@ -151,6 +165,7 @@ _FIELDS: dict[str, _Field] = {
     PHOTO: _Field(_yes_no, "has_photo", _flag),
     FACILITATOR: _Field(_yes_no, "entered_by_facilitator", _flag),
     HIDDEN: _Field(_hidden, "hidden", lambda v: "" if v == HIDDEN_EXCLUDE else v),
+    POSITION: _Field(_positions, "positions", lambda v: "" if v == POSITION_ALL else v),
 }
 FIELDS = tuple(_FIELDS)
 
@@ -221,6 +236,10 @@ def _flags(f: ObservationFilter) -> Iterable[sa.ColumnElement[bool]]:
         yield Observation.hidden_at.is_(None)
     elif f.hidden == HIDDEN_ONLY:
         yield Observation.hidden_at.is_not(None)
+    if f.positions == POSITION_NOT_SUSPECT:
+        yield Observation.position_suspect.is_(False)
+    elif f.positions == POSITION_KNOWN:
+        yield Observation.position_source != "unknown"
 
 
 def _profile(f: ObservationFilter) -> Iterable[sa.ColumnElement[bool]]:

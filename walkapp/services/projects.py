@@ -17,9 +17,20 @@ from zoneinfo import available_timezones
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from ..domain.perimeter_checks import Question
+from ..domain.perimeter_checks import perimeter_questions as _perimeter_questions
 from ..domain.vocabularies import PROJECT_PHASES
 from ..extensions import db
-from ..models import AuditEvent, Observation, Participant, Project, ProjectMember, User, Walk
+from ..models import (
+    AuditEvent,
+    Observation,
+    Participant,
+    Project,
+    ProjectMember,
+    Stop,
+    User,
+    Walk,
+)
 from . import audit
 from .errors import Invalid
 
@@ -107,7 +118,7 @@ def create_project(
     project = Project(**asdict(data), perimeter=perimeter)
     db.session.add(project)
     db.session.flush()
-    db.session.add(ProjectMember(user_id=user_id, project_id=project.id))
+    db.session.add(ProjectMember(user_id=user_id, project_id=project.id, role="planner"))
     fields = {k: v for k, v in asdict(data).items() if k != "description"}
     audit.record(
         "create", "project", project.id, user_id=user_id, project_id=project.id, details=fields
@@ -164,7 +175,68 @@ def set_perimeter(
     return True
 
 
+def perimeter_questions(
+    project: Project | None, perimeter: dict[str, Any] | None
+) -> list[Question]:
+    """What the planner must confirm before `perimeter` replaces the project's (None: a new
+    project): domain.perimeter_checks, with the stops and visible spots the project has. None
+    (no perimeter) and the project's own perimeter unchanged raise no question."""
+    if perimeter is None or (project is not None and perimeter == project.perimeter):
+        return []
+    if project is None or project.id is None:
+        return _perimeter_questions(perimeter)
+    stops, spots = project_points(project.id)
+    return _perimeter_questions(perimeter, stops=stops, spots=spots)
+
+
 # --- Reading ------------------------------------------------------------------------------------
+
+
+def _stop_positions(project_id: int) -> sa.Select:
+    return (
+        sa.select(Stop.lat, Stop.lon)
+        .join(Walk, Walk.id == Stop.walk_id)
+        .where(Walk.project_id == project_id)
+    )
+
+
+def _spot_positions(project_id: int) -> sa.Select:
+    return (
+        sa.select(Observation.lat, Observation.lon)
+        .join(Walk, Walk.id == Observation.walk_id)
+        .where(Walk.project_id == project_id, Observation.hidden_at.is_(None))
+    )
+
+
+def project_points(project_id: int) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """(lat, lon) of the project's stops, and of its spots (hidden ones left out, as on maps)."""
+    stops = [(lat, lon) for lat, lon in db.session.execute(_stop_positions(project_id))]
+    spots = [(lat, lon) for lat, lon in db.session.execute(_spot_positions(project_id))]
+    return stops, spots
+
+
+def points_bounds(project_id: int) -> list[list[float]] | None:
+    """[[south, west], [north, east]] around the project's stops and visible spots (a map's
+    bounds, Leaflet's order), None when it has neither."""
+    boxes = []
+    for query in (_stop_positions(project_id), _spot_positions(project_id)):
+        rows = query.subquery()
+        box = db.session.execute(
+            sa.select(
+                sa.func.min(rows.c.lat),
+                sa.func.min(rows.c.lon),
+                sa.func.max(rows.c.lat),
+                sa.func.max(rows.c.lon),
+            )
+        ).one()
+        if box[0] is not None:
+            boxes.append(box)
+    if not boxes:
+        return None
+    return [
+        [min(b[0] for b in boxes), min(b[1] for b in boxes)],
+        [max(b[2] for b in boxes), max(b[3] for b in boxes)],
+    ]
 
 
 def with_events(query: sa.Select) -> sa.Select:

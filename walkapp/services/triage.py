@@ -90,6 +90,23 @@ class GalleryItem:
 
 
 @dataclass(frozen=True)
+class GalleryView:
+    """One photo of the gallery with its spot, and its neighbours in the gallery's order.
+
+    ``newer`` and ``older`` are the ids of the photos before and after it in the gallery (the
+    same filter); ``back`` is the cursor of the gallery page that starts with it (None: the
+    first page does).
+    """
+
+    item: GalleryItem
+    position: int  # 1 for the newest photo of the gallery
+    total: int
+    newer: int | None
+    older: int | None
+    back: Cursor | None
+
+
+@dataclass(frozen=True)
 class _Window:
     rows: list[Any]
     has_older: bool
@@ -211,15 +228,9 @@ def gallery_page(
     Hidden spots' photos never show here, whatever `filters.hidden` says. The cursor is the
     spot's time and the photo's id.
     """
-    filters = replace(filters, hidden=HIDDEN_EXCLUDE, has_photo=None)
+    filters = _gallery_filter(filters)
     walk_ids, withheld = _shown_walks(project_id, filters)
-    query = narrow(
-        sa.select(Photo.id, Observation.recorded_at).join(
-            Observation, Photo.observation_id == Observation.id
-        ),
-        walk_ids,
-        filters,
-    )
+    query = _gallery_keys(walk_ids, filters)
     window = _keyset_window(
         query, Observation.recorded_at, Photo.id, after=after, before=before, size=size
     )
@@ -233,16 +244,80 @@ def gallery_page(
         )
     }
     rows = [GalleryItem(photos[k.id], photos[k.id].observation) for k in keys if k.id in photos]
-    total = db.session.scalar(
-        narrow(
-            sa.select(sa.func.count())
-            .select_from(Photo)
-            .join(Observation, Photo.observation_id == Observation.id),
-            walk_ids,
-            filters,
-        )
+    total = _gallery_count(walk_ids, filters)
+    return _page(window, keys, total, rows, withheld)
+
+
+def _gallery_filter(filters: ObservationFilter) -> ObservationFilter:
+    """The gallery's filter: hidden spots' photos never show, whatever the address says."""
+    return replace(filters, hidden=HIDDEN_EXCLUDE, has_photo=None)
+
+
+def _gallery_keys(walk_ids: Sequence[int], filters: ObservationFilter) -> sa.Select:
+    """(photo id, spot time) of the gallery's photos, unordered."""
+    return narrow(
+        sa.select(Photo.id, Observation.recorded_at).join(
+            Observation, Photo.observation_id == Observation.id
+        ),
+        walk_ids,
+        filters,
     )
-    return _page(window, keys, total or 0, rows, withheld)
+
+
+def _gallery_count(
+    walk_ids: Sequence[int], filters: ObservationFilter, *conditions: sa.ColumnElement[bool]
+) -> int:
+    query = (
+        sa.select(sa.func.count())
+        .select_from(Photo)
+        .join(Observation, Photo.observation_id == Observation.id)
+        .where(*conditions)
+    )
+    return db.session.scalar(narrow(query, walk_ids, filters)) or 0
+
+
+def gallery_photo(project_id: int, filters: ObservationFilter, photo_id: int) -> GalleryView | None:
+    """One photo of the gallery (the same filter) with its spot, its walk and its stop, and the
+    photos before and after it; None when the gallery does not show it (another project's, a
+    hidden spot's, one the filter leaves out, or a profile filter that keeps too few people)."""
+    filters = _gallery_filter(filters)
+    walk_ids, withheld = _shown_walks(project_id, filters)
+    if withheld:
+        return None
+    keys = _gallery_keys(walk_ids, filters)
+    row = db.session.execute(keys.where(Photo.id == photo_id)).first()
+    if row is None:
+        return None
+    here = Cursor(row.recorded_at, row.id)
+
+    def neighbour(after: Cursor | None = None, before: Cursor | None = None) -> Any:
+        window = _keyset_window(
+            keys, Observation.recorded_at, Photo.id, after=after, before=before, size=1
+        )
+        return window.rows[0] if window.rows else None
+
+    older, newer = neighbour(after=here), neighbour(before=here)
+    photo = db.session.scalars(
+        sa.select(Photo)
+        .where(Photo.id == photo_id)
+        .options(
+            joinedload(Photo.file),
+            joinedload(Photo.observation).joinedload(Observation.walk),
+            joinedload(Photo.observation).joinedload(Observation.stop),
+        )
+    ).one()
+    bound = sa.tuple_(sa.literal(here.recorded_at, UTCDateTime()), sa.literal(here.id))
+    newer_count = _gallery_count(
+        walk_ids, filters, sa.tuple_(Observation.recorded_at, Photo.id) > bound
+    )
+    return GalleryView(
+        item=GalleryItem(photo, photo.observation),
+        position=newer_count + 1,
+        total=_gallery_count(walk_ids, filters),
+        newer=newer.id if newer else None,
+        older=older.id if older else None,
+        back=Cursor(newer.recorded_at, newer.id) if newer else None,
+    )
 
 
 def project_walks(project_id: int) -> list[Walk]:
