@@ -54,6 +54,7 @@ RULES: dict[tuple[str, str], str] = {
     ("participate.join_link", "GET"): PUBLIC,
     ("participate.leaflet", "GET"): PUBLIC,
     ("participate.manifest", "GET"): PUBLIC,
+    ("participate.module", "GET"): PUBLIC,
     ("participate.service_worker", "GET"): PUBLIC,
     ("static", "GET"): PUBLIC,
     ("planner.vendor", "GET"): PUBLIC,
@@ -274,6 +275,8 @@ def urls(app, world):  # noqa: F811
         "join_code": walk.join_code,
         "code": walk.join_code,
         "obs_id": spot["id"],
+        "version": "any",  # an old folder still serves today's file
+        "name": "app.js",
     }
     files = {
         "static": "css/walkapp.css",

@@ -27,7 +27,7 @@ from walkapp import create_app
 from walkapp.extensions import db, utcnow
 from walkapp.models import Observation
 from walkapp.participate import dark_at, strings
-from walkapp.participate.assets import assets, leaflet_dir
+from walkapp.participate.assets import MODULES, assets, leaflet_dir
 from walkapp.resources import resource_dir
 
 VALENCIENNES = (50.3571, 3.5219)
@@ -130,7 +130,7 @@ def precache_of(sw: str) -> list[str]:
 
 
 def sw_hash(sw: str) -> str:
-    return re.search(r"/static/pwa/outbox.js\?v=(\w+)", sw).group(1)
+    return re.search(r"/pwa/(\w+)/outbox.js", sw).group(1)
 
 
 def test_service_worker_precaches_the_shell_libraries_and_taxonomy(client):
@@ -141,17 +141,62 @@ def test_service_worker_precaches_the_shell_libraries_and_taxonomy(client):
     precache = precache_of(sw)
     assert {"/app", "/api/v1/taxonomy", "/manifest.webmanifest"} <= set(precache)
     assert any(u.startswith("/vendor/leaflet/leaflet.js?v=") for u in precache)
-    assert any(u.startswith("/static/pwa/outbox.js?v=") for u in precache)
+    # Every module of the app, from the folder of their common version (assets.py).
+    modules = [f"/pwa/{sw_hash(sw)}/{name}" for name in MODULES]
+    assert [u for u in precache if u.startswith("/pwa/")] == modules
     for url in precache:
         with client.get(url) as answer:
             assert answer.status_code == 200, url
-            if "?v=" in url:
+            if "?v=" in url or url.startswith("/pwa/"):
                 assert answer.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    # A module worker importing the page's own outbox module (the same URL: one module).
+    outbox = modules[MODULES.index("outbox.js")]
+    assert re.findall(r"^import .* from (.*);$", sw, re.M) == [f'"{outbox}"']
+    assert "importScripts" not in sw
     # Hand-written, awaiting its precache, deleting old caches, Background Sync as an extra.
-    outbox = f'"/static/pwa/outbox.js?v={sw_hash(sw)}"'
-    assert re.findall(r"importScripts\((.*?)\)", sw) == [outbox]
     assert "event.waitUntil" in sw and "cache.addAll" in sw and "caches.delete" in sw
     assert 'addEventListener("sync"' in sw
+
+
+def test_the_page_loads_exactly_the_modules_the_worker_precaches(client):
+    html = client.get("/app").get_data(as_text=True)
+    precache = precache_of(client.get("/sw.js").get_data(as_text=True))
+    modules = [u for u in precache if u.startswith("/pwa/")]
+    preloaded = re.findall(r'<link rel="modulepreload" href="([^"]+)" fetchpriority="low">', html)
+    assert preloaded == modules
+    assert re.findall(r'<script type="module" src="([^"]+)">', html) == [modules[0]]
+    assert modules[0].endswith("/app.js")
+    # The classic pre-paint script keeps its ?v= (it is no module).
+    assert re.search(r'<script src="/static/pwa/theme\.js\?v=\w+"></script>', html)
+    version = modules[0].split("/")[2]
+    with client.get(f"/pwa/{version}/outbox.js") as r:
+        assert r.status_code == 200 and r.mimetype == "text/javascript"
+    # An old folder still answers (a page of the old version, its cache lost), never for long.
+    with client.get("/pwa/000000000000/outbox.js") as r:
+        assert r.status_code == 200 and r.headers["Cache-Control"] == "no-cache"
+    for name in ("theme.js", "../app.css", "nope.js", "icons"):
+        assert client.get(f"/pwa/{version}/{name}").status_code == 404, name
+
+
+def test_the_page_hands_the_modules_the_servers_values(client):
+    from walkapp.api.schemas import TRACK_BATCH_MAX
+    from walkapp.domain import vocabularies
+    from walkapp.domain.photos import PHOTO_MAX_SIDE
+
+    html = client.get("/app").get_data(as_text=True)
+    data = json.loads(re.search(r'id="walkapp-data">(.*?)</script>', html, re.S).group(1))
+    config = data["config"]
+    assert config["criteria"] == list(vocabularies.CRITERIA.codes)
+    assert config["outbox"] == {
+        "api": "/api/v1",
+        "sync_tag": "walkapp-outbox",
+        "track_batch": TRACK_BATCH_MAX,
+    }
+    assert config["photo_max_side"] == PHOTO_MAX_SIDE
+    assert config["taxonomy"] == "/api/v1/taxonomy"
+    for criterion, category in config["criterion_category"].items():
+        assert criterion in vocabularies.CRITERIA and category in vocabularies.CATEGORIES
+    assert all(name in vocabularies.BY_NAME for name in config["profile_fields"])
 
 
 def test_worker_version_is_a_hash_of_the_files(tmp_path, monkeypatch):

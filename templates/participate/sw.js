@@ -1,7 +1,11 @@
 /* walkapp service worker, written by hand (no Workbox): precache the app, serve it offline,
    send the outbox through Background Sync where the browser has it.
-   Version {{ version }} is a hash of the app's files: any change makes a new worker. */
-"use strict";
+   Version {{ version }} is a hash of the app's files: any change makes a new worker.
+   A module worker (registered with type "module"): it imports the page's own outbox module,
+   from the same versioned folder, and hands it the server's values. */
+import * as outbox from {{ outbox_url|tojson }};
+
+outbox.configure({{ outbox_config|tojson }});
 const VERSION = {{ version|tojson }};
 const SHELL_CACHE = "walkapp-shell-" + VERSION;
 const TILE_CACHE = "walkapp-tiles";
@@ -10,7 +14,9 @@ const PRECACHE = {{ precache|tojson }};
 const APP_URL = {{ app_url|tojson }};
 const TILE_ORIGIN = {{ tile_origin|tojson }};
 const SYNC_TAG = {{ sync_tag|tojson }};
-importScripts({{ outbox_url|tojson }});
+// The modules' folder carries their version (participate/assets.py): like ?v=, never stale.
+const MODULES_BASE = {{ modules_base|tojson }};
+const versioned = (url) => url.includes("?v=") || url.startsWith(MODULES_BASE);
 
 // "https://{s}.tile.example/..." -> a pattern for every subdomain the template names.
 const tileOrigin = TILE_ORIGIN
@@ -21,8 +27,8 @@ self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(SHELL_CACHE);
     // Unversioned URLs (the shell, the taxonomy) skip the HTTP cache so that a new worker never
-    // stores an old copy; versioned files (?v=hash) may come from it.
-    const requests = PRECACHE.map((url) => new Request(url, { cache: url.includes("?v=") ? "default" : "reload" }));
+    // stores an old copy; versioned files (?v=hash, the modules' folder) may come from it.
+    const requests = PRECACHE.map((url) => new Request(url, { cache: versioned(url) ? "default" : "reload" }));
     await cache.addAll(requests); // install fails, and is retried later, unless all are stored
     await self.skipWaiting();
   })());
@@ -99,7 +105,7 @@ async function tellPages(message) {
 self.addEventListener("sync", (event) => {
   if (event.tag !== SYNC_TAG) return;
   event.waitUntil(
-    self.walkappOutbox.flush({ force: true }).then((summary) => {
+    outbox.flush({ force: true }).then((summary) => {
       tellPages({ type: "outbox-changed" });
       if (summary.retry) throw new Error("walkapp: spots still waiting, try again later");
     }),

@@ -22,23 +22,39 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
+from ..api.schemas import TRACK_BATCH_MAX
 from ..domain import vocabularies
 from ..domain.join_codes import format_join_code, normalize_join_code
 from ..domain.light import SUNRISE_ELEVATION, sun_elevation
-from ..i18n import language_names
+from ..domain.photos import PHOTO_MAX_SIDE
+from ..i18n import in_every_language, language_names, languages
 from ..models import Walk
 from ..services.capture import find_walk_by_code
 from ..services.errors import NotFound
 from . import strings
-from .assets import assets, leaflet_dir, precache_urls
+from .assets import MODULES, MODULES_DIR, assets, leaflet_dir, precache_urls
 
 bp = Blueprint("participate", __name__)
 
 # How long the consent screen says data is kept (years after the walk), unless configured.
 DEFAULT_RETENTION_YEARS = 5
 YEAR = 365 * 24 * 3600
-SYNC_TAG = "walkapp-outbox"  # the Background Sync tag (outbox.js uses the same)
+API_ROOT = "/api/v1"
+SYNC_TAG = "walkapp-outbox"  # the Background Sync tag (handed to outbox.js by its configuration)
+# Which category a stop rating suggests: its worst rated criterion's (0 or 1), see stop.js's
+# stopCategory. A criterion without one (perceived_safety) suggests none.
+CRITERION_CATEGORY = {
+    "lighting": "lighting",
+    "openness": "visibility",
+    "visibility": "visibility",
+    "people": "people_around",
+    "security": "help_within_reach",
+    "walk_path": "footpath_access",
+    "public_transport": "transport_stop",
+    "gender_usage": "people_around",
+}
 # The local certificate authority of `./run --https`, in the instance folder: written by the
 # development script scripts/local_ca.py (tests/test_local_ca.py checks that both agree).
 LOCAL_CA_CERT = Path("https") / "ca.crt"
@@ -106,18 +122,75 @@ def dark_at(place: tuple[float, float] | None, when: datetime) -> bool | None:
     return sun_elevation(place[0], place[1], when) < SUNRISE_ELEVATION
 
 
+# Labels of the presets' numbers that the app's own sentences (strings.STRINGS, key
+# "harassment.<digits>": 17, 112, 114, 3919) do not have: the Belgian preset's.
+PRESET_LABELS = {
+    "101": _l("101: police"),
+    "080030030": _l("0800 30 030: Écoute Violences Conjugales (free, anonymous)"),
+}
+
+
+def emergency_numbers() -> list[dict]:
+    """The numbers of WALKAPP_EMERGENCY_NUMBERS (config.parse_emergency_numbers) as the app
+    shows them: `href` (tel:… or sms:…), `number` as written, `sms`, and `label` in every catalog
+    language (a preset's from the catalogs, a deployment's own label as written)."""
+    out = []
+    for entry in current_app.config["EMERGENCY_NUMBERS"]:
+        digits = "".join(ch for ch in entry["number"] if ch.isdigit() or ch == "+")
+        key = f"harassment.{digits}"
+        if entry["label"]:
+            label = {lang: entry["label"] for lang in languages()}
+        elif key in strings.STRINGS:
+            label = in_every_language(lambda key=key: strings.text(key))
+        elif digits in PRESET_LABELS:
+            label = in_every_language(lambda digits=digits: str(PRESET_LABELS[digits]))
+        else:
+            label = {lang: entry["number"] for lang in languages()}
+        out.append(
+            {
+                "href": f"{entry['scheme']}:{digits}",
+                "number": entry["number"],
+                "sms": entry["scheme"] == "sms",
+                "label": label,
+            }
+        )
+    return out
+
+
+def outbox_config() -> dict:
+    """What outbox.js needs from the server, in the page and in the service worker alike."""
+    return {"api": API_ROOT, "sync_tag": SYNC_TAG, "track_batch": TRACK_BATCH_MAX}
+
+
 def shell_config() -> dict:
+    """The server's values the app's modules read (they copy none): paths, limits, vocabularies."""
     a = assets()
     config = current_app.config
     return {
-        "api": "/api/v1",
+        "api": API_ROOT,
         "app": url_for("participate.app_shell"),
         "home": url_for("participate.home"),
         "sw": url_for("participate.service_worker"),
+        "taxonomy": url_for("api.get_taxonomy"),
         "leaflet": {"js": a.leaflet_url("leaflet.js"), "css": a.leaflet_url("leaflet.css")},
         "tiles": config.get("TILE_URL") or "",
         "attribution": config.get("TILE_ATTRIBUTION") or "",
         "version": a.version,
+        "outbox": outbox_config(),
+        "photo_max_side": PHOTO_MAX_SIDE,
+        "criteria": list(vocabularies.CRITERIA.codes),
+        "criterion_category": CRITERION_CATEGORY,
+        "profile_fields": [
+            vocab.name
+            for vocab in (
+                vocabularies.GENDERS,
+                vocabularies.AGE_BANDS,
+                vocabularies.RESIDENT,
+                vocabularies.MOBILITY,
+            )
+        ],
+        # WALKAPP_EMERGENCY_NUMBERS, shown with "walkapp alerts no one" (harassment).
+        "emergency_numbers": emergency_numbers(),
     }
 
 
@@ -162,13 +235,29 @@ def service_worker():
         "participate/sw.js",
         version=a.version,
         precache=precache_urls(),
-        outbox_url=a.url("pwa/outbox.js"),
+        modules_base=a.module_url(""),
+        outbox_url=a.module_url("outbox.js"),
+        outbox_config=outbox_config(),
         app_url=url_for("participate.app_shell"),
         tile_origin="/".join(tiles.split("/")[:3]) if tiles.startswith("http") else "",
         sync_tag=SYNC_TAG,
     )
     response = current_app.response_class(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/pwa/<version>/<name>")
+def module(version: str, name: str):
+    """One of the app's ES modules, in the folder of their common version (see assets.py)."""
+    if name not in MODULES:
+        abort(404)
+    folder = Path(current_app.static_folder or "") / MODULES_DIR
+    response = send_from_directory(folder, name, mimetype="text/javascript")
+    if version == assets().modules:
+        response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+    else:  # an old folder: today's file, but never kept under that name
+        response.headers["Cache-Control"] = "no-cache"
     return response
 
 

@@ -1,0 +1,85 @@
+/* walkapp: the "rate a stop" screen — the nine criteria (0–3) at a stop of the route. */
+import { isoWithOffset } from "./dates.js";
+import * as box from "./outbox.js";
+import { nearestStop } from "./position.js";
+import { app } from "./state.js";
+import { flushSoon } from "./syncbar.js";
+import { $, all, chosen, ratingsOf, say, t } from "./ui.js";
+
+let categoryTouched = false; // she chose the category herself: the ratings no longer set it
+
+// The category a stop rating stands for: its worst rated criterion when it is 0 or 1, "what
+// works" when every criterion is 2 or more, else none. criterionCategory: the configuration's
+// criterion -> category (a criterion without one, such as perceived_safety, decides nothing).
+export function stopCategory(ratings, criterionCategory) {
+  if (!ratings) return null;
+  let worst = null;
+  for (const [code, value] of Object.entries(ratings)) {
+    if (criterionCategory[code] && (!worst || value < worst.value)) worst = { code, value };
+  }
+  if (worst && worst.value <= 1) return criterionCategory[worst.code];
+  return Object.values(ratings).every((v) => v >= 2) ? "good_place" : null;
+}
+
+export function renderStops() {
+  const list = $("stop-list");
+  if (!list || !app.session) return;
+  const stops = app.session.walk.stops || [];
+  $("stop-none").hidden = stops.length > 0;
+  $("stop-form").hidden = stops.length === 0;
+  $("tab-stop").hidden = stops.length === 0;
+  const selected = chosen("stop", list);
+  list.textContent = "";
+  const nearest = nearestStop(app.position, stops);
+  for (const stop of stops) {
+    const label = document.createElement("label");
+    label.className = "choice";
+    const input = document.createElement("input");
+    input.type = "radio";
+    input.name = "stop";
+    input.value = String(stop.id);
+    input.checked = selected ? selected === String(stop.id) : nearest ? nearest.id === stop.id : stop === stops[0];
+    const text = document.createElement("span");
+    text.textContent = t("stop.name", { n: stop.number, name: stop.name });
+    label.append(input, text);
+    list.appendChild(label);
+  }
+}
+
+export function onStopChange(event) {
+  if (event.target.id === "stop-category") categoryTouched = true;
+  else if (event.target.closest(".rating") && !categoryTouched) {
+    const category = stopCategory(ratingsOf("stop"), app.config.criterion_category);
+    if (category) $("stop-category").value = category;
+  }
+}
+
+export async function onStopSave(event) {
+  event.preventDefault();
+  const stopId = Number(chosen("stop", $("stop-list")));
+  const stop = (app.session.walk.stops || []).find((s) => s.id === stopId);
+  const feeling = chosen("stop-feeling");
+  if (!feeling) {
+    say($("stop-error"), "stop.need_feeling");
+    $("stop-form").querySelector('input[name="stop-feeling"]').focus();
+    return;
+  }
+  say($("stop-error"), null);
+  const body = {
+    id: box.uuid(),
+    lat: stop.lat,
+    lon: stop.lon,
+    recorded_at: isoWithOffset(new Date()),
+    category: $("stop-category").value,
+    feeling: Number(feeling),
+    ratings: ratingsOf("stop"),
+    stop_id: stop.id,
+  };
+  await box.capture(body);
+  box.registerSync();
+  flushSoon();
+  for (const input of all("#stop-form .rating input, #stop-form .feelings input")) input.checked = false;
+  categoryTouched = false;
+  say($("stop-saved"), "stop.saved");
+  $("stop-saved").focus();
+}
