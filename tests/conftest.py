@@ -145,6 +145,13 @@ def app_config() -> dict:
     return {}
 
 
+def _forget_request_globals() -> None:
+    from flask import g
+
+    g.pop("_login_user", None)
+    g.pop("_flask_babel", None)
+
+
 @pytest.fixture
 def app(request, tmp_path, app_config):
     """The app on a migrated, empty database; the app context is pushed. Parametrized by
@@ -159,6 +166,10 @@ def app(request, tmp_path, app_config):
         config["SQLALCHEMY_DATABASE_URI"] = request.getfixturevalue("postgres_url")
     config.update(app_config)
     app = create_app(config)
+    # The test's app context is shared by its requests (and `g` with it): forget what
+    # Flask-Login and Flask-Babel cache there before each request — first of all, before the
+    # app's own hooks — so that each finds its own user and language, as in production.
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_request_globals)
     with app.app_context():
         yield app
         db.session.remove()

@@ -17,7 +17,6 @@ import pytest
 from conftest import auth
 from planner_users import login, make_user
 from test_hotspots_pages import HOT, world  # noqa: F401 (the project with a hotspot)
-from test_planner_accounts import fresh_request_globals  # noqa: F401 (one user per request)
 
 from walkapp.domain import cells
 from walkapp.domain.permissions import (

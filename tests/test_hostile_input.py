@@ -11,7 +11,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from conftest import auth
-from flask import g
 from planner_users import PASSWORD, login, make_user
 from test_planner_events import Team, form_data, team  # noqa: F401 (fixture)
 from test_planner_live import proxy_form
@@ -35,13 +34,6 @@ PROJECT_FIELDS = {
     "phase": "diagnostic",
     "timezone": "Europe/Paris",
 }
-
-
-@pytest.fixture(autouse=True)
-def language_per_request(app):
-    @app.before_request
-    def forget_language():
-        g.pop("_flask_babel", None)
 
 
 def count(model) -> int:

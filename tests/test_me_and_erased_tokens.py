@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from conftest import auth
-from test_planner_accounts import fresh_request_globals  # noqa: F401 (language per request)
 
 from walkapp.extensions import db, utcnow
 from walkapp.models import ErasedToken, Participant

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from conftest import auth
-from flask import g
 from itsdangerous import TimestampSigner
 from planner_users import PASSWORD, make_user
 
@@ -20,20 +19,6 @@ from walkapp.models import AuditEvent, Project, ProjectMember, User
 
 HOUR = 3600
 EN = {"Accept-Language": "en"}  # messages checked in English (French comes from the catalog)
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_globals(app):
-    """The test's app context is shared by its requests (and `g` with it): forget what
-    Flask-Login and Flask-Babel cache there, so each request finds its own user and language,
-    as in production."""
-
-    def forget_request_globals():
-        g.pop("_login_user", None)
-        g.pop("_flask_babel", None)
-
-    # First of all, before the app's own hooks (the session check reads the user and language).
-    app.before_request_funcs.setdefault(None, []).insert(0, forget_request_globals)
 
 
 def make_project(name: str = "Place du Canada") -> Project:

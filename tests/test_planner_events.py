@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 from planner_users import PASSWORD, login, make_user
 
 from walkapp.domain.join_codes import format_join_code, normalize_join_code
@@ -25,16 +24,6 @@ XSS_ESCAPED = (
 
 
 # --- Helpers --------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def language_per_request(app):
-    """The test's app context is shared by its requests, and flask-babel caches the language
-    on `g`: forget it before each request, so each one picks its own as in production."""
-
-    @app.before_request
-    def forget_language():
-        g.pop("_flask_babel", None)
 
 
 @dataclass

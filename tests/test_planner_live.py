@@ -19,15 +19,6 @@ from walkapp.services import facilitation
 T_EDIT = datetime(2026, 11, 20, 18, 5, tzinfo=UTC)  # a past evening (today is later)
 
 
-@pytest.fixture(autouse=True)
-def language_per_request(app):
-    from flask import g
-
-    @app.before_request
-    def forget_language():
-        g.pop("_flask_babel", None)
-
-
 @pytest.fixture
 def open_team(team):  # noqa: F811
     team.walk.status = "open"

@@ -13,7 +13,7 @@ from html import unescape
 import pytest
 import sqlalchemy as sa
 from conftest import DATA, auth
-from flask import current_app, g
+from flask import current_app
 from planner_users import PASSWORD, login, make_user
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
@@ -39,20 +39,6 @@ FIELDS = {
     "phase": "diagnostic",
     "timezone": "Europe/Paris",
 }
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_globals(app):
-    """The test's app context is shared by its requests (and `g` with it): forget what
-    Flask-Login and Flask-Babel cache there, so each request finds its own user and language,
-    as in production."""
-
-    def forget_request_globals():
-        g.pop("_login_user", None)
-        g.pop("_flask_babel", None)
-
-    # First of all, before the app's own hooks (the session check reads the user and language).
-    app.before_request_funcs.setdefault(None, []).insert(0, forget_request_globals)
 
 
 def make_project(name: str = "Place du Canada", **fields) -> Project:

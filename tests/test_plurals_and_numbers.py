@@ -9,7 +9,6 @@ import re
 import uuid
 
 import pytest
-from flask import g
 from planner_users import login
 from test_planner_events import XSS, team  # noqa: F401 (fixture)
 from test_planner_live import open_team, proxy_form  # noqa: F401 (fixture)
@@ -19,13 +18,6 @@ from walkapp.extensions import db
 ONE_SPOT_ONLY = {
     f"spots-1-{name}": "" for name in ("category", "feeling", "stop_id", "lat", "lon", "comment")
 }
-
-
-@pytest.fixture(autouse=True)
-def language_per_request(app):
-    @app.before_request
-    def forget_language():
-        g.pop("_flask_babel", None)  # Babel keeps the locale in the app context tests share
 
 
 def saved_message(client, walk, lang: str, **overrides) -> str:
