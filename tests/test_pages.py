@@ -139,6 +139,7 @@ def test_french_catalog_is_complete_and_compiled():
         french = read_po(f)
     with open(TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.mo", "rb") as f:
         compiled = read_mo(f)
+
     def text(value):  # a plural message's id and text are sequences of forms
         return value if isinstance(value, str) else tuple(value)
 
