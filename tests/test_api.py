@@ -101,6 +101,57 @@ def test_join_refused_unless_open(client, make_walk, status):
     assert r.status_code == 409
 
 
+def test_join_that_waited_on_the_phone_keeps_its_consent_time(client, walk):
+    """Issue 10 point 13: joined with no signal, sent later: consent_at is when she agreed."""
+    agreed = utcnow() - timedelta(minutes=20)
+    body = {"consent": True, "consent_at": agreed.isoformat()}
+    r = client.post(f"/api/v1/walks/{walk.join_code}/participants", json=body)
+    assert r.status_code == 201, r.json
+    participant = db.session.get(Participant, r.json["participant_id"])
+    assert participant.consent_at == agreed
+    assert participant.created_at == agreed
+
+
+@pytest.mark.parametrize(
+    "when, code",
+    [
+        (lambda walk: utcnow() + timedelta(days=1, minutes=5), "in_future"),
+        (lambda walk: walk.starts_at - timedelta(days=1, minutes=5), "consent_too_early"),
+        (lambda walk: "2026-12-01T20:00:00", "timezone_aware"),
+    ],
+)
+def test_join_consent_time_is_bounded(client, walk, when, code):
+    value = when(walk)
+    body = {"consent": True, "consent_at": value if isinstance(value, str) else value.isoformat()}
+    r = client.post(f"/api/v1/walks/{walk.join_code}/participants", json=body)
+    assert r.status_code == 422
+    assert "consent_at" in r.json["errors"]
+    if code != "timezone_aware":  # pydantic's own code for a naive time is not walkapp's
+        assert r.json["codes"]["consent_at"] == code
+    assert count(Participant) == 0
+
+
+def test_a_closed_walk_takes_a_join_agreed_before_its_close(client, make_walk):
+    """As for spots: agreed before the close plus the grace (15 min), whenever it arrives."""
+    walk = make_walk(status="closed")  # closed 30 minutes ago
+    url = f"/api/v1/walks/{walk.join_code}/participants"
+    before = walk.closed_at - timedelta(minutes=10)
+    in_grace = walk.closed_at + timedelta(minutes=10)
+    late = walk.closed_at + timedelta(minutes=20)
+    assert (
+        client.post(url, json={"consent": True, "consent_at": before.isoformat()}).status_code
+        == 201
+    )
+    assert (
+        client.post(url, json={"consent": True, "consent_at": in_grace.isoformat()}).status_code
+        == 201
+    )
+    r = client.post(url, json={"consent": True, "consent_at": late.isoformat()})
+    assert r.status_code == 409 and r.json["codes"] == {"walk": "walk_closed"}
+    assert client.post(url, json={"consent": True}).status_code == 409
+    assert count(Participant) == 2
+
+
 def test_join_unknown_code_404(client, walk):
     r = client.post("/api/v1/walks/ZZZZZZZZ/participants", json={"consent": True})
     assert r.status_code == 404

@@ -53,8 +53,11 @@ def test_join_link_page_escapes_the_title(client, make_walk, status):
 
 
 def test_unknown_join_link_is_a_404_page(client):
-    r = client.get("/j/ABCDEFGH")
-    assert r.status_code == 404 and "Page introuvable" in r.get_data(as_text=True)
+    """Issue 10 point 11: a 404 that offers the code field again, with the code typed."""
+    r = client.get("/j/abcdefgh")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 404 and "Vérifiez le code et réessayez" in html
+    assert 'id="code"' in html and 'value="ABCD-EFGH"' in html and 'aria-invalid="true"' in html
 
 
 def test_planner_pages_need_a_session(client):
@@ -94,8 +97,11 @@ def test_a_403_page_says_who_to_ask_not_to_try_again(client, make_walk):
 def test_a_404_page_says_to_check_the_code(client):
     r = client.get("/j/ABCDEFGH", query_string={"lang": "en"})
     html = r.get_data(as_text=True)
-    assert r.status_code == 404 and "Nothing here" in html
+    assert r.status_code == 404 and "This page or this code does not exist." in html
     assert "Check the code and try again." in html and "in a moment" not in html
+    assert "Nothing here" in client.get("/no-such-page", query_string={"lang": "en"}).get_data(
+        as_text=True
+    )
 
 
 @pytest.mark.parametrize(

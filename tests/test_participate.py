@@ -112,14 +112,20 @@ def test_night_mode_by_default_after_sunset(local, dark):
     assert dark_at(None, when) is None
 
 
-def test_join_link_tells_the_app_whether_it_is_dark(client, make_walk, monkeypatch):
+def test_pages_give_theme_js_the_place_of_the_sun(client, app, make_walk):
+    """The phone's clock decides night mode (theme.js): the join link gives the walk's place,
+    every participant page the deployment's default place (WALKAPP_DEFAULT_PLACE)."""
     import walkapp.participate as participate
 
     walk = make_walk()
-    for dark, theme in ((True, "night"), (False, "day")):
-        monkeypatch.setattr(participate, "dark_at", lambda place, when, d=dark: d)
-        html = client.get(f"/j/{walk.join_code}").get_data(as_text=True)
-        assert f'data-theme-auto="{theme}"' in html
+    html = client.get(f"/j/{walk.join_code}").get_data(as_text=True)
+    place = participate.place_text(participate._walk_place(walk))
+    assert place and f'data-place="{place}"' in html
+    assert "data-theme-auto" not in html
+    default = ",".join(str(x) for x in app.config["DEFAULT_PLACE"])
+    for path in ("/", "/erase", "/app", "/no-such-page", f"/j/{walk.join_code}"):
+        assert f'data-default-place="{default}"' in client.get(path).get_data(as_text=True), path
+    assert "data-place=" not in client.get("/app").get_data(as_text=True)
 
 
 # --- Service worker, manifest, versioned files -------------------------------------------------
@@ -167,7 +173,7 @@ def test_the_page_loads_exactly_the_modules_the_worker_precaches(client):
     assert re.findall(r'<script type="module" src="([^"]+)">', html) == [modules[0]]
     assert modules[0].endswith("/app.js")
     # The classic pre-paint script keeps its ?v= (it is no module).
-    assert re.search(r'<script src="/static/pwa/theme\.js\?v=\w+"></script>', html)
+    assert re.search(r'<script src="/static/pwa/theme\.js\?v=\w+"[^>]*></script>', html)
     version = modules[0].split("/")[2]
     with client.get(f"/pwa/{version}/outbox.js") as r:
         assert r.status_code == 200 and r.mimetype == "text/javascript"

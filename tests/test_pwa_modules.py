@@ -41,8 +41,8 @@ def test_every_module_is_reached_from_the_entry_or_is_a_building_block():
         if name not in reached:
             reached.add(name)
             todo.extend(spec[2:] for spec in imports_of(name))
-    # guard.js and walkstatus.js are tested building blocks the UI does not call yet (issue 10).
-    assert set(MODULES) - reached == {"guard.js", "walkstatus.js"}
+    # Every module is reached (guard.js and walkstatus.js are called since issue 10).
+    assert set(MODULES) - reached == set()
 
 
 def test_theme_js_has_the_thresholds_of_light_py():

@@ -42,6 +42,7 @@ MESSAGES = {
     "walk_not_open": _l("This walk is not open."),
     "consent_required": _l("Consent is required to take part."),
     "guardian_consent_required": _l("Under 15, a parent or guardian must agree."),
+    "consent_too_early": _l("Agreed long before the walk starts: check the phone's clock."),
     "stop_unknown": _l("There is no such stop on this walk."),
     "accuracy_required": _l("A GPS position comes with its accuracy (accuracy_m)."),
     "stop_required": _l("A position taken at a stop names the stop (stop_id)."),

@@ -14,32 +14,62 @@
  *   photo      downscaling photos              map       Leaflet
  *   i18n, dates, guard, walkstatus: pure functions
  */
+import { formatWalkTimes } from "./dates.js";
 import { pickLanguage } from "./i18n.js";
-import { renderTheme, toggleTheme } from "./night.js";
+import { followTheme, renderTheme, toggleTheme } from "./night.js";
 import * as box from "./outbox.js";
 import {
   applyLanguage,
   askPersistentStorage,
   codeDone,
+  copyCode,
   eraseAll,
   join,
   loadTaxonomy,
   onAgeChange,
   onConsent,
   onEraseWithCode,
+  refreshMe,
+  renderWalk,
   route,
+  saveCode,
+  showCode,
   switchLanguage,
 } from "./screens.js";
-import { editingSpot, onEditSave } from "./spots.js";
+import { editingSpot, onEditCancel, onEditSave } from "./spots.js";
 import { app, local, setup } from "./state.js";
 import { onStopChange, onStopSave } from "./stop.js";
 import { flushNow, renderSync, renderSyncSoon } from "./syncbar.js";
 import { currentSpot, onCategory, onDetails, onPhoto, pinAtCentre, pinBackToGps, tagAnother, toggleTrack } from "./tag.js";
 import { $, all, say } from "./ui.js";
 
+// The walk's times of the join screen, in the app's language (the server wrote the page's).
+function renderWalkTimes() {
+  const when = $("walk-times");
+  if (when) when.textContent = formatWalkTimes(when.dataset.starts, when.dataset.ends, app.lang, when.dataset.timezone);
+}
+
+// The emergency numbers, one tap away on every screen (the header's control).
+function showEmergency(open) {
+  const panel = $("emergency");
+  panel.hidden = !open;
+  $("emergency-toggle").setAttribute("aria-expanded", String(open));
+  if (open) $("emergency-h").focus();
+  else $("emergency-toggle").focus();
+}
+
 function wire() {
-  $("theme-toggle").addEventListener("click", () => toggleTheme(local));
-  $("lang-toggle").addEventListener("click", switchLanguage);
+  $("theme-toggle").addEventListener("click", () => toggleTheme(app.session && app.session.walk));
+  followTheme();
+  $("lang-toggle").addEventListener("click", () => {
+    switchLanguage();
+    renderWalkTimes();
+  });
+  $("emergency-toggle").addEventListener("click", () => showEmergency($("emergency").hidden));
+  $("emergency-hide").addEventListener("click", () => showEmergency(false));
+  $("emergency").addEventListener("keydown", (event) => {
+    if (event.key === "Escape") showEmergency(false);
+  });
   $("send-now").addEventListener("click", () => flushNow(true));
   if ($("consent-form")) {
     $("consent-form").addEventListener("submit", onConsent);
@@ -51,6 +81,9 @@ function wire() {
     for (const input of all('input[name="age_band"]')) input.addEventListener("change", onAgeChange);
   }
   $("code-done").addEventListener("click", codeDone);
+  $("code-copy").addEventListener("click", copyCode);
+  $("code-save").addEventListener("click", saveCode);
+  $("show-code").addEventListener("click", showCode);
   for (const b of all("button.category")) b.addEventListener("click", () => onCategory(b.dataset.category));
   for (const input of all('#tag-form input[name="feeling"]')) input.addEventListener("change", () => say($("tag-error"), null));
   $("details-form").addEventListener("submit", onDetails);
@@ -63,6 +96,7 @@ function wire() {
   $("stop-form").addEventListener("submit", onStopSave);
   $("stop-form").addEventListener("change", onStopChange);
   $("edit-form").addEventListener("submit", onEditSave);
+  $("edit-cancel").addEventListener("click", onEditCancel);
   $("edit-photo").addEventListener("change", () => onPhoto("edit", editingSpot() && editingSpot().id));
   $("erase-all").addEventListener("click", () => {
     $("erase-confirm").hidden = false;
@@ -78,7 +112,10 @@ function wire() {
   $("erase-form").addEventListener("submit", onEraseWithCode);
   window.addEventListener("hashchange", () => route());
   window.addEventListener("online", () => flushNow(true));
-  window.addEventListener("offline", renderSync);
+  window.addEventListener("offline", () => {
+    renderSync();
+    renderWalk();
+  });
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") flushNow(false);
   });
@@ -112,6 +149,7 @@ async function start() {
   wire();
   renderTheme();
   if (app.lang !== data.lang) applyLanguage();
+  renderWalkTimes();
   registerWorker();
   loadTaxonomy();
   try {
@@ -123,12 +161,21 @@ async function start() {
     // Another walk: the earlier walk's waiting spots keep their own token in the outbox.
     app.session = null;
   }
+  if (app.session) {
+    try {
+      app.me = (await box.kvGet("me")) || null; // the walk's state as last heard: offline too
+      app.erasureCode = (await box.kvGet("erasureCode")) || null;
+    } catch (e) {
+      /* IndexedDB unavailable */
+    }
+  }
   if (app.session && data.start === "join") history.replaceState(null, "", `${app.config.app}#tag`);
   if (app.session && data.start === "erase") location.hash = "#erase";
   await route({ noFocus: true });
   renderSync();
   if (app.session) {
     askPersistentStorage();
+    refreshMe(); // the server's rule, never the phone's guess: closed, or erased elsewhere
     flushNow(true);
   }
   document.documentElement.classList.add("ready");

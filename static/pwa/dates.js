@@ -2,13 +2,23 @@
 
 // One format everywhere: the page's language, no seconds — « 1 déc. 2026, 06:54 » in French,
 // "Dec 1, 2026, 6:54 AM" in English. timeZone: the walk's (the project's), else the phone's.
+// (The server writes the walk's times the same way before the app starts: participate.walk_times.)
 export function formatDateTime(date, lang, timeZone) {
   return dateTimeFormat(lang, timeZone, { dateStyle: "medium", timeStyle: "short" }).format(toDate(date));
 }
 
-// The time of day only ("06:54"), as the list of my spots shows it today.
+// The time of day of that format only ("06:54", "6:54 AM"): the end of a walk on its first day.
 export function formatTime(date, lang, timeZone) {
-  return dateTimeFormat(lang, timeZone, { hour: "2-digit", minute: "2-digit" }).format(toDate(date));
+  return dateTimeFormat(lang, timeZone, { timeStyle: "short" }).format(toDate(date));
+}
+
+// A walk's start and end: « 1 déc. 2026, 06:54 – 09:30 », the end's date written only when it
+// is another day (in the walk's time zone).
+export function formatWalkTimes(start, end, lang, timeZone) {
+  const day = dateTimeFormat(lang, timeZone, { dateStyle: "medium" });
+  const from = formatDateTime(start, lang, timeZone);
+  const sameDay = day.format(toDate(start)) === day.format(toDate(end));
+  return `${from} – ${sameDay ? formatTime(end, lang, timeZone) : formatDateTime(end, lang, timeZone)}`;
 }
 
 function toDate(value) {

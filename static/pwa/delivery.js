@@ -129,13 +129,25 @@ export function stopsFlush(outcome) {
   return outcome.kind === "refused" && outcome.status === 401;
 }
 
+// The words of a spot's one visible state (the list's data-state): waiting to be sent, sent,
+// refused (with its reason), being deleted, or waiting for a position (a spot saved without one,
+// spot.positionNeeded).
+export const SHOWN = ["waiting", "sent", "refused", "deleting", "position_needed"];
+
 // What the participant sees of each spot, from the spots and the records waiting: exactly one
-// state per spot. display is the word the screens use (problem, deleting, waiting, sent).
+// state per spot (SHOWN). A join that waited on the phone (type "join") is no spot: it is
+// summarised apart, as `join` (null, or {state, error}).
 export function summarise(spots, ops, now) {
   const bySpot = new Map();
   let nextTryAt = Infinity;
+  let join = null;
   for (const op of ops) {
     const state = stateOf(op);
+    if (op.type === "join") {
+      join = { state, error: state === REFUSED ? op.error : null };
+      if (state !== REFUSED) nextTryAt = Math.min(nextTryAt, op.nextTryAt || 0);
+      continue;
+    }
     const entry = bySpot.get(op.spotId) || { refused: null, sending: false, waiting: false, again: false, live: false };
     if (state === REFUSED) entry.refused = entry.refused || op.error;
     else {
@@ -159,8 +171,9 @@ export function summarise(spots, ops, now) {
       else if (entry && entry.again) delivery = WAITING_AGAIN;
       else if (entry && (entry.waiting || entry.live)) delivery = WAITING;
       let display = "sent";
-      if (delivery === REFUSED) display = "problem";
+      if (delivery === REFUSED) display = "refused";
       else if (spot.deleting) display = "deleting";
+      else if (spot.positionNeeded) display = "position_needed";
       else if (entry && entry.live) display = "waiting";
       return { ...spot, delivery, state: display, problem: (entry && entry.refused) || null };
     });
@@ -168,5 +181,31 @@ export function summarise(spots, ops, now) {
     if (entry.refused) problems += 1;
     else if (entry.live) waiting += 1;
   }
-  return { spots: list, waiting, problems, nextTryAt, pending: ops.length };
+  return { spots: list, waiting, problems, nextTryAt, pending: ops.length, join };
+}
+
+// The number each spot shows ("Spot 3"): given once, at capture, the next after every number
+// this walk's spots ever had — a deletion never renumbers the others. Spots saved before
+// numbers existed (no n) count in their order.
+export function nextNumber(spots, walkId) {
+  let highest = 0;
+  let unnumbered = 0;
+  for (const spot of spots) {
+    if (spot.walkId !== walkId) continue;
+    if (Number.isInteger(spot.n)) highest = Math.max(highest, spot.n);
+    else unnumbered += 1;
+  }
+  return Math.max(highest, unnumbered) + 1;
+}
+
+// The numbers shown, by spot id: its own n, else its rank among its walk's spots.
+export function numbers(spots) {
+  const out = new Map();
+  const rank = new Map();
+  for (const spot of [...spots].sort((a, b) => a.createdAt - b.createdAt)) {
+    const r = (rank.get(spot.walkId) || 0) + 1;
+    rank.set(spot.walkId, r);
+    out.set(spot.id, Number.isInteger(spot.n) ? spot.n : r);
+  }
+  return out;
 }

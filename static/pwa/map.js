@@ -105,6 +105,13 @@ class WalkMap {
     if (!this.map.getBounds().contains([lat, lon])) this.map.panTo([lat, lon]);
   }
 
+  // No pin: nobody said where the spot is yet (never a default place).
+  clearPin() {
+    if (!this.pin) return;
+    this.pin.remove();
+    this.pin = null;
+  }
+
   // By hand (a tap or the button): tell the page.
   movePin(lat, lon, byHand) {
     if (!this.onPin) return;

@@ -1,12 +1,13 @@
-/* walkapp: the night-mode toggle. The sun and the automatic choice are theme.js's (a classic
- * script in <head>, run before the first paint), reached through globalThis.walkappTheme at call
- * time; nothing here runs at import. */
+/* walkapp: the night-mode toggle. The sun, the automatic choice and how long her choice lasts
+ * are theme.js's (a classic script in <head>, run before the first paint, that also follows the
+ * sun while the page is open), reached through globalThis.walkappTheme at call time; nothing
+ * here runs at import. */
 
 const NIGHT_COLOUR = "#121016";
 const DAY_COLOUR = "#5b2a86";
 
 // What to remember of her choice: nothing when it is what the automatic rule would pick anyway
-// (so that the sun decides again tomorrow), else the choice.
+// (so that the sun decides again), else the choice.
 export function choiceToKeep(chosen, automatic) {
   return chosen === automatic ? null : chosen;
 }
@@ -26,11 +27,18 @@ export function renderTheme() {
   if (meta) meta.content = themeColour(night);
 }
 
-// remember(key, value): the app's localStorage helper (null forgets).
-export function toggleTheme(remember) {
+// theme.js changes the theme at dusk and dawn (and when her choice ends): the toggle follows.
+export function followTheme() {
+  document.addEventListener("walkapp:theme", renderTheme);
+}
+
+// walk: the walk joined (its ends_at), or null. Her choice lasts until that walk's end.
+export function toggleTheme(walk) {
   const theme = globalThis.walkappTheme;
   const chosen = isNight() ? "day" : "night";
-  remember("walkapp.theme", choiceToKeep(chosen, theme.automatic()));
+  const now = Date.now();
+  const walkEnd = walk && walk.ends_at ? Date.parse(walk.ends_at) : null;
+  theme.choose(choiceToKeep(chosen, theme.automatic()), theme.choiceUntil(walkEnd, now));
   theme.apply(chosen);
   renderTheme();
 }

@@ -19,6 +19,7 @@ import {
   edited,
   judge,
   newRecord,
+  nextNumber,
   REFUSED,
   send as sending,
   SENT,
@@ -176,21 +177,41 @@ export function clearLocal() {
 
 export async function capture(body) {
   const session = await getSession();
-  // Each entry keeps the token it was made with: joining another walk later loses nothing.
+  // Each entry keeps the token it was made with: joining another walk later loses nothing. A
+  // walk joined with no signal has no token yet: its entries carry the join's local id (joinId)
+  // and get the token when the join is answered.
   const spot = {
     id: body.id,
     walkId: session.walk.id,
-    token: session.token,
+    token: session.token || null,
+    joinId: session.token ? null : session.localId || null,
     body: clean(body),
     createdAt: Date.now(),
     photos: [],
   };
-  await tx(["spots", "outbox"], "readwrite", (s) => {
+  await tx(["spots", "outbox", "kv"], "readwrite", async (s) => {
+    const key = `spotNumber:${spot.walkId}`;
+    const spots = await done(s.spots.getAll());
+    const highest = (await done(s.kv.get(key))) || 0;
+    spot.n = Math.max(nextNumber(spots, spot.walkId), highest + 1);
+    s.kv.put(spot.n, key); // the highest number given: a deleted spot's is never given again
     s.spots.put(spot);
-    s.outbox.add(newRecord("create", spot.id, Date.now(), { body: spot.body, token: spot.token }));
+    s.outbox.add(newRecord("create", spot.id, Date.now(), { body: spot.body, token: spot.token, joinId: spot.joinId }));
   });
   changed();
   return spot;
+}
+
+// A join made with no signal at the meeting point: its request (consent, its time, the profile)
+// waits in the outbox ahead of the spots, and the session meanwhile has a local id and no token.
+// session: the page's session ({walk, trackConsent, joinedAt, localId}); request: the join's
+// body (consent_at included); code: the walk's join code.
+export async function queueJoin(session, code, request) {
+  await tx(["kv", "outbox"], "readwrite", (s) => {
+    s.kv.put(session, "session");
+    s.outbox.add(newRecord("join", `join:${session.localId}`, Date.now(), { code, body: request, joinId: session.localId }));
+  });
+  changed();
 }
 
 export async function addPhoto(spotId, blob, thumb) {
@@ -200,7 +221,7 @@ export async function addPhoto(spotId, blob, thumb) {
     if (!spot) throw new Error("no such spot");
     spot.photos.push({ id: photoId, thumb, sent: false });
     s.spots.put(spot);
-    s.outbox.add(newRecord("photo", spotId, Date.now(), { photoId, blob, token: spot.token }));
+    s.outbox.add(newRecord("photo", spotId, Date.now(), { photoId, blob, token: spot.token, joinId: spot.joinId || null }));
   });
   changed();
   return photoId;
@@ -227,7 +248,7 @@ export async function edit(spotId, changes) {
     if (patch) {
       s.outbox.put(edited(patch, { body: { ...patch.body, ...changes } }));
     } else {
-      s.outbox.add(newRecord("patch", spotId, Date.now(), { body: { ...changes }, token: spot.token }));
+      s.outbox.add(newRecord("patch", spotId, Date.now(), { body: { ...changes }, token: spot.token, joinId: spot.joinId || null }));
     }
   });
   changed();
@@ -244,7 +265,7 @@ export async function remove(spotId) {
       return;
     }
     if (spot) s.spots.put({ ...spot, deleting: true });
-    s.outbox.add(newRecord("delete", spotId, Date.now(), { token: spot && spot.token }));
+    s.outbox.add(newRecord("delete", spotId, Date.now(), { token: spot && spot.token, joinId: (spot && spot.joinId) || null }));
   });
   changed();
 }
@@ -298,9 +319,27 @@ async function call(method, path, token, body, timeout) {
   }
 }
 
+async function unauthenticated(method, path, body) {
+  const controller = typeof AbortController === "function" ? new AbortController() : null;
+  const timer = controller ? setTimeout(() => controller.abort(), TIMEOUT) : null;
+  try {
+    return await fetch(api(path), {
+      method,
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+      cache: "no-store",
+      signal: controller ? controller.signal : undefined,
+    });
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
 function request(op, token) {
   const path = `/observations/${op.spotId}`;
   switch (op.type) {
+    case "join":
+      return unauthenticated("POST", `/walks/${encodeURIComponent(op.code)}/participants`, op.body);
     case "create":
       return call("POST", "/observations", token, op.body);
     case "patch":
@@ -318,8 +357,8 @@ function request(op, token) {
 }
 
 // The API's error shape: {"errors": {field: sentence}, "codes": {field: code}}; null otherwise.
-async function bodyOf(response) {
-  if (response.status >= 200 && response.status < 300) return null;
+async function bodyOf(response, op) {
+  if (response.status >= 200 && response.status < 300 && op.type !== "join") return null;
   try {
     return await response.json();
   } catch (e) {
@@ -338,8 +377,34 @@ function begin(seq) {
   });
 }
 
+// The join that waited is answered: the session gets its token, participant and walk, the
+// erasure code is kept to be shown, and every entry made meanwhile gets the token.
+async function joined(s, op, answer) {
+  const session = await done(s.kv.get("session"));
+  if (session && session.localId === op.joinId) {
+    s.kv.put(
+      {
+        ...session,
+        token: answer.token,
+        participantId: answer.participant_id,
+        walk: { ...answer.walk, code: op.code },
+        localId: null,
+      },
+      "session",
+    );
+  }
+  s.kv.put(answer.erasure_code, "erasureCode");
+  s.kv.put(false, "erasureSeen");
+  for (const spot of await done(s.spots.getAll())) {
+    if (spot.joinId === op.joinId) s.spots.put({ ...spot, token: answer.token, joinId: null, walkId: answer.walk.id });
+  }
+  for (const other of await done(s.outbox.getAll())) {
+    if (other.joinId === op.joinId && other.seq !== op.seq) s.outbox.put({ ...other, token: answer.token, joinId: null });
+  }
+}
+
 function settle(op, outcome) {
-  return tx(["spots", "outbox"], "readwrite", async (s) => {
+  return tx(["spots", "outbox", "kv"], "readwrite", async (s) => {
     const current = await done(s.outbox.get(op.seq));
     if (!current) return; // deleted meanwhile by the participant
     const next = answer(stateOf(current) === "sending" ? current : { ...current, state: "sending" }, outcome, Date.now());
@@ -348,6 +413,10 @@ function settle(op, outcome) {
       return;
     }
     s.outbox.delete(op.seq);
+    if (op.type === "join") {
+      await joined(s, op, outcome.joined);
+      return;
+    }
     const spot = await done(s.spots.get(op.spotId));
     if (op.type === "delete") s.spots.delete(op.spotId);
     else if (spot && op.type === "photo") {
@@ -377,32 +446,47 @@ async function flushTrack(session) {
 
 async function flushOnce(force) {
   const session = await getSession();
-  if (!session || !session.token) return { offline: false, retry: false, erased: false };
+  if (!session) return { offline: false, retry: false, erased: false };
   // Surely offline: send nothing, so that what waits is known never to have left the phone
   // (an edit then changes the waiting spot itself, rather than queueing a PATCH).
   if (root.navigator && root.navigator.onLine === false) return { offline: true, retry: true, erased: false };
   const ops = await tx(["outbox"], "readonly", (s) => done(s.outbox.getAll()));
+  // No token and no join waiting to get one: nothing can be sent.
+  if (!session.token && !ops.some((op) => op.type === "join")) return { offline: false, retry: false, erased: false };
   const blocked = new Set(); // a spot whose earlier operation is not through yet
+  const waitingJoins = new Set(); // a join not answered yet: its entries have no token
   const now = Date.now();
   let offline = false;
   let retry = false;
   let erased = false;
   for (const op of ops) {
+    if (op.joinId && op.type !== "join" && waitingJoins.has(op.joinId)) continue;
     if (stateOf(op) === REFUSED || blocked.has(op.spotId)) {
       blocked.add(op.spotId);
+      if (op.type === "join") waitingJoins.add(op.joinId);
       continue;
     }
     if (!due(op, now, force)) {
       blocked.add(op.spotId);
+      if (op.type === "join") waitingJoins.add(op.joinId);
       retry = true;
       continue;
     }
     const fresh = await begin(op.seq);
     if (!fresh) continue;
+    const token = fresh.token || (fresh.joinId ? null : session.token);
+    if (!token && fresh.type !== "join") {
+      // Made under a join that is no longer waiting (given up): it can never be sent.
+      await settle(fresh, judge(401, null, fresh.type, Date.now()));
+      blocked.add(op.spotId);
+      continue;
+    }
     let outcome;
     try {
-      const response = await request(fresh, fresh.token || session.token);
-      outcome = judge(response.status, await bodyOf(response), fresh.type, Date.now());
+      const response = await request(fresh, token);
+      const body = await bodyOf(response, fresh);
+      outcome = judge(response.status, body, fresh.type, Date.now());
+      if (fresh.type === "join" && outcome.kind === "done") outcome.joined = body;
     } catch (e) {
       outcome = { kind: "retry", network: true };
     }
@@ -410,16 +494,22 @@ async function flushOnce(force) {
     changed();
     if (outcome.kind === "done") continue;
     blocked.add(op.spotId);
+    if (fresh.type === "join") waitingJoins.add(fresh.joinId);
     if (outcome.kind === "retry") retry = true;
-    // Only reported for now: the phone keeps its copy (the fix of issue 10 will forget it).
-    if (clearsLocalCopy(outcome)) erased = true;
+    // Erased from another phone with the erasure code: this token's copy goes (its spots are
+    // on the server no more); any other refusal keeps everything.
+    if (clearsLocalCopy(outcome)) {
+      erased = true;
+      await forgetToken(token);
+    }
     if (stopsFlush(outcome)) {
       offline = !!outcome.network;
       break; // the network or the server is down, or the token is refused: try again later
     }
   }
-  if (!offline) {
-    const track = await flushTrack(session);
+  const now2 = await getSession();
+  if (!offline && now2 && now2.token) {
+    const track = await flushTrack(now2);
     if (track !== "done") retry = true;
     if (track === "network") offline = true;
   }
@@ -468,6 +558,41 @@ export async function registerSync() {
 }
 
 // --- Erasure --------------------------------------------------------------------------------
+
+// Forget what this phone holds under a token the server says was erased (401 `erased`): its
+// spots, their records, the session and erasure code if they are that token's. Another walk's
+// spots, under their own token, stay.
+export async function forgetToken(token) {
+  if (!token) return;
+  await tx(["kv", "spots", "outbox", "track"], "readwrite", async (s) => {
+    for (const spot of await done(s.spots.getAll())) if (spot.token === token) s.spots.delete(spot.id);
+    for (const op of await done(s.outbox.getAll())) if (op.token === token) s.outbox.delete(op.seq);
+    const session = await done(s.kv.get("session"));
+    if (session && session.token === token) {
+      for (const key of ["session", "erasureCode", "erasureSeen", "trackProblem", "me"]) s.kv.delete(key);
+      s.track.clear();
+    }
+  });
+  changed();
+}
+
+// GET /me: the walk's state as the server sees it. {status, body} (body null unless JSON), or
+// null without network.
+export async function fetchMe(token) {
+  let response;
+  try {
+    response = await call("GET", "/me", token);
+  } catch (e) {
+    return null;
+  }
+  let body = null;
+  try {
+    body = await response.json();
+  } catch (e) {
+    /* not JSON: a proxy's page */
+  }
+  return { status: response.status, body };
+}
 
 // DELETE /me for this walk and for any earlier walk whose spots are still on the phone.
 export async function eraseEverything() {

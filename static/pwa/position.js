@@ -61,9 +61,8 @@ export function tracePointDue(last, fix, now) {
   return !last || now - last.at >= TRACK_MIN_MS || metres(last, fix) >= TRACK_MIN_METRES;
 }
 
-// The centre of the walk (perimeter, else first stop). Today's app still uses it where no fix
-// is known yet (the tag screen's pin, and a spot tagged before any fix): issue 10 replaces that
-// with choosePosition()'s "no position". Not a spot's position source.
+// The centre of the walk (perimeter, else first stop): where theme.js computes the sun offline.
+// Never a spot's position (a spot without one waits for the pin: choosePosition).
 export function walkCentre(walk) {
   if (!walk) return null;
   const geometry = walk.perimeter;
@@ -82,18 +81,82 @@ export function walkCentre(walk) {
   return null;
 }
 
-// Watch the phone's position (only once asked: nothing runs at import).
+// A fix that arrives after she tagged a spot without one still says where that spot is while
+// she is likely still standing there: within this long of the tap (later, she places it).
+export const LATE_FIX_MS = 20 * 1000;
+export function lateFixFits(fix, taggedAt, maxMs = LATE_FIX_MS) {
+  return !!fix && Number.isFinite(fix.at) && Number.isFinite(taggedAt) && fix.at >= taggedAt && fix.at - taggedAt <= maxMs;
+}
+
+// How long the position is still watched once nothing needs it (the tag screen left, no route
+// trace, no spot waiting for a fix): coming back within it finds a fresh fix at once.
+export const IDLE_STOP_MS = 60 * 1000;
+
+// The phone's position, watched only while something needs it and the app is visible (battery:
+// GPS all evening drains a cheap phone). Reasons ("tag", "track", "pending"...) are set with
+// need(reason, on); without any, the watch stops after idleMs; hidden, it stops at once and
+// comes back when visible again if a reason still holds. Nothing runs at import; the
+// geolocation and the timers are injected (tests/js/position.test.mjs).
 // onFix({lat, lon, accuracy, at}), onError("denied" | "none").
-export function watchPosition(onFix, onError) {
-  const geo = globalThis.navigator && globalThis.navigator.geolocation;
-  if (!geo) {
-    onError("denied");
-    return false;
+export function createWatcher({
+  onFix,
+  onError,
+  geolocation = globalThis.navigator && globalThis.navigator.geolocation,
+  now = () => Date.now(),
+  setTimer = (fn, ms) => setTimeout(fn, ms),
+  clearTimer = (id) => clearTimeout(id),
+  idleMs = IDLE_STOP_MS,
+} = {}) {
+  const reasons = new Set();
+  let watchId = null;
+  let visible = true;
+  let idleTimer = null;
+
+  function start() {
+    if (watchId !== null || !visible) return;
+    if (!geolocation) {
+      onError("denied");
+      return;
+    }
+    watchId = geolocation.watchPosition(
+      (p) => onFix({ lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy, at: now() }),
+      (error) => onError(error && error.code === 1 ? "denied" : "none"),
+      { enableHighAccuracy: true, maximumAge: 10000, timeout: 60000 },
+    );
   }
-  geo.watchPosition(
-    (p) => onFix({ lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy, at: Date.now() }),
-    (error) => onError(error.code === 1 ? "denied" : "none"),
-    { enableHighAccuracy: true, maximumAge: 10000, timeout: 60000 },
-  );
-  return true;
+
+  function stop() {
+    if (watchId === null) return;
+    geolocation.clearWatch(watchId);
+    watchId = null;
+  }
+
+  function cancelIdle() {
+    if (idleTimer !== null) clearTimer(idleTimer);
+    idleTimer = null;
+  }
+
+  function need(reason, on) {
+    if (on) reasons.add(reason);
+    else reasons.delete(reason);
+    if (reasons.size) {
+      cancelIdle();
+      start();
+    } else if (watchId !== null && idleTimer === null) {
+      idleTimer = setTimer(() => {
+        idleTimer = null;
+        if (!reasons.size) stop();
+      }, idleMs);
+    }
+  }
+
+  function setVisible(isVisible) {
+    visible = !!isVisible;
+    if (!visible) {
+      cancelIdle();
+      stop();
+    } else if (reasons.size) start();
+  }
+
+  return { need, setVisible, watching: () => watchId !== null, needs: (reason) => reasons.has(reason) };
 }

@@ -1,10 +1,13 @@
 /* walkapp: "my spots" — the list and map with each spot's state, edit, delete, erase all. */
-import { formatTime } from "./dates.js";
+import { formatDateTime } from "./dates.js";
+import { numbers } from "./delivery.js";
 import * as box from "./outbox.js";
+import { currentWalkState } from "./screens.js";
 import { app } from "./state.js";
 import { flushSoon } from "./syncbar.js";
 import { resetDetails } from "./tag.js";
 import { $, all, button, chosen, ensureMap, forgetThumbs, ratingsOf, say, setRatings, showThumb, t, vocabLabel } from "./ui.js";
+import { CLOSED } from "./walkstatus.js";
 
 // The sentence of each refusal code (delivery.judge); any other: "invalid", with the detail.
 const PROBLEM_KEYS = {
@@ -15,7 +18,13 @@ const PROBLEM_KEYS = {
   too_big: "problem.too_big",
   gone: "problem.gone",
 };
-const STATE_KEYS = { sent: "state.sent", waiting: "state.waiting", deleting: "state.deleting" };
+// The one state each spot shows (delivery.SHOWN); "refused" says its reason (problemText).
+const STATE_KEYS = {
+  sent: "state.sent",
+  waiting: "state.waiting",
+  deleting: "state.deleting",
+  position_needed: "pos.none",
+};
 
 let renders = 0;
 // The spot whose "delete?" question is open. The list is drawn again whenever the outbox
@@ -23,6 +32,9 @@ let renders = 0;
 let confirmingDelete = null;
 let editing = null; // the spot open in the edit screen
 let editPin = null;
+// A pin moved on the edit screen and not saved yet, by spot id: kept across tab changes until
+// she saves or cancels (the page's memory: a reload forgets it).
+const pinDrafts = new Map();
 
 function problemText(problem) {
   const key = PROBLEM_KEYS[problem.code];
@@ -32,7 +44,7 @@ function problemText(problem) {
 
 function timeOf(spot) {
   try {
-    return formatTime(spot.body.recorded_at, app.lang, app.session && app.session.walk.timezone);
+    return formatDateTime(spot.body.recorded_at, app.lang, app.session && app.session.walk.timezone);
   } catch (e) {
     return "";
   }
@@ -56,34 +68,39 @@ export async function renderSpots() {
   list.textContent = "";
   $("spots-empty").hidden = state.spots.length > 0;
   $("track-problem").hidden = !trackProblem;
-  state.spots.forEach((spot, index) => list.appendChild(spotItem(spot, index + 1)));
+  const shown = numbers(state.spots); // given at capture: a deletion renumbers nothing
+  const closed = currentWalkState() === CLOSED;
+  for (const spot of state.spots) list.appendChild(spotItem(spot, shown.get(spot.id), closed));
   const openConfirm = list.querySelector(".confirm-delete:not([hidden]) button");
   if (focusInConfirm && openConfirm) openConfirm.focus();
   if (app.maps.spots) app.maps.spots.setSpots(state.spots);
 }
 
-function spotItem(spot, n) {
+// "Stop 2: Parvis de la gare" for a stop's rating, else nothing.
+function stopOf(spot) {
+  const id = spot.body.stop_id;
+  const stop = id && app.session && (app.session.walk.stops || []).find((s) => s.id === id);
+  return stop ? t("stop.name", { n: stop.number, name: stop.name }) : null;
+}
+
+function spotItem(spot, n, closed) {
   const li = document.createElement("li");
   li.className = `spot state-${spot.state}`;
+  li.dataset.state = spot.state; // exactly one: waiting, sent, refused, deleting, position_needed
   const title = document.createElement("h2");
   title.className = "spot-title";
   const what = `${vocabLabel("category", spot.body.category)} · ${vocabLabel("feeling", spot.body.feeling)}`;
   title.textContent = t("spots.item", { n, what });
   const meta = document.createElement("p");
-  meta.className = "small";
+  meta.className = spot.problem ? "small error" : "small";
   const stateKey = STATE_KEYS[spot.state];
-  meta.textContent = `${timeOf(spot)} · ${stateKey ? t(stateKey) : t("state.waiting")}`;
+  const stateText = spot.problem ? problemText(spot.problem) : t(stateKey || "state.waiting");
+  meta.textContent = [timeOf(spot), stopOf(spot), stateText].filter(Boolean).join(" · ");
   li.append(title, meta);
   if (spot.body.comment) {
     const comment = document.createElement("p");
     comment.textContent = spot.body.comment; // text, never HTML
     li.appendChild(comment);
-  }
-  if (spot.problem) {
-    const problem = document.createElement("p");
-    problem.className = "error";
-    problem.textContent = problemText(spot.problem);
-    li.appendChild(problem);
   }
   if (spot.photos.length) {
     const thumbs = document.createElement("div");
@@ -94,11 +111,14 @@ function spotItem(spot, n) {
   const actions = document.createElement("div");
   actions.className = "row";
   if (spot.state !== "deleting") {
-    actions.appendChild(
-      button(t("spots.edit_short"), t("spots.edit", { n }), "secondary", () => {
-        location.hash = `#edit/${spot.id}`;
-      }),
-    );
+    // A closed walk takes no change (the server refuses a PATCH): no "Edit" is offered.
+    if (!closed) {
+      actions.appendChild(
+        button(t("spots.edit_short"), t("spots.edit", { n }), "secondary", () => {
+          location.hash = `#edit/${spot.id}`;
+        }),
+      );
+    }
     const confirm = document.createElement("div");
     confirm.className = "row confirm-delete";
     confirm.hidden = confirmingDelete !== spot.id;
@@ -150,12 +170,12 @@ export const editingSpot = () => editing;
 export async function openEdit(id, show) {
   const state = await box.state();
   const spot = state.spots.find((s) => s.id === id);
-  if (!spot || spot.state === "deleting") {
+  if (!spot || spot.state === "deleting" || currentWalkState() === CLOSED) {
     location.hash = "#spots";
     return;
   }
   editing = spot;
-  editPin = null;
+  editPin = pinDrafts.get(id) || null;
   show("edit");
   const form = $("edit-form");
   for (const input of all('input[name="edit-feeling"]', form)) input.checked = input.value === String(spot.body.feeling);
@@ -168,9 +188,17 @@ export async function openEdit(id, show) {
   if (map) {
     map.onPin = (lat, lon) => {
       editPin = { lat, lon };
+      pinDrafts.set(spot.id, editPin);
     };
-    map.showPin(spot.body.lat, spot.body.lon, t("map.title"));
+    const where = editPin || spot.body;
+    map.showPin(where.lat, where.lon, t("map.title"));
   }
+}
+
+// "Cancel" on the edit screen: the moved pin is given up.
+export function onEditCancel() {
+  if (editing) pinDrafts.delete(editing.id);
+  editPin = null;
 }
 
 export async function onEditSave(event) {
@@ -182,8 +210,13 @@ export async function onEditSave(event) {
     comment: $("edit-comment").value.trim() || null,
     ratings: ratingsOf("edit"),
   };
-  if (editPin) Object.assign(changes, { lat: editPin.lat, lon: editPin.lon, accuracy_m: null });
+  if (currentWalkState() === CLOSED) {
+    say($("edit-msg"), "edit.closed"); // never "saved on this phone": the server would refuse it
+    return;
+  }
+  if (editPin) Object.assign(changes, { lat: editPin.lat, lon: editPin.lon, accuracy_m: null, position_source: "pin" });
   await box.edit(editing.id, changes);
+  pinDrafts.delete(editing.id);
   say($("edit-msg"), "edit.saved");
   flushSoon();
 }

@@ -9,7 +9,10 @@ export const app = {
   languages: [], // the catalogs' languages, the default first (the server's order)
   lang: null,
   taxonomy: null, // GET /api/v1/taxonomy, once loaded
-  session: null, // the walk joined: {token, participantId, walk, trackConsent, joinedAt}
+  session: null, // the walk joined: {token, participantId, walk, trackConsent, joinedAt, localId}
+  // (joined with no signal: token and participantId null, localId set until the join is answered)
+  me: null, // the last GET /api/v1/me: {me: {status, ends_at, closed_at, late_sync_minutes, now}, answeredAt}
+  erasureCode: null, // kept on the phone while it holds the session, shown again on demand
   position: null, // the latest GPS fix {lat, lon, accuracy, at}
   positionError: null, // "denied" | "none" | null
   maps: {}, // Leaflet maps by screen, made on first use

@@ -1,12 +1,16 @@
-/* walkapp: the "rate a stop" screen — the nine criteria (0–3) at a stop of the route. */
+/* walkapp: the "rate a stop" screen — the nine criteria (0–3) at a stop of the route. Its
+ * position is the stop's (position_source "stop"); one tap on "save" = one rating (guard.js). */
 import { isoWithOffset } from "./dates.js";
+import { createGuard } from "./guard.js";
 import * as box from "./outbox.js";
-import { nearestStop } from "./position.js";
+import { choosePosition, nearestStop } from "./position.js";
 import { app } from "./state.js";
 import { flushSoon } from "./syncbar.js";
 import { $, all, chosen, ratingsOf, say, t } from "./ui.js";
 
 let categoryTouched = false; // she chose the category herself: the ratings no longer set it
+const guard = createGuard();
+let formRound = 0; // a change in the form (a feeling, a rating): the next "save" is a new action
 
 // The category a stop rating stands for: its worst rated criterion when it is 0 or 1, "what
 // works" when every criterion is 2 or more, else none. criterionCategory: the configuration's
@@ -47,6 +51,7 @@ export function renderStops() {
 }
 
 export function onStopChange(event) {
+  formRound += 1;
   if (event.target.id === "stop-category") categoryTouched = true;
   else if (event.target.closest(".rating") && !categoryTouched) {
     const category = stopCategory(ratingsOf("stop"), app.config.criterion_category);
@@ -54,8 +59,14 @@ export function onStopChange(event) {
   }
 }
 
-export async function onStopSave(event) {
+// A second tap (a bounce, a double tap on a slow phone) while the first is saved, or just after,
+// saves nothing more; a rating changed since is a new one, however soon.
+export function onStopSave(event) {
   event.preventDefault();
+  return guard.run(`save:${formRound}`, saveRating);
+}
+
+async function saveRating() {
   const stopId = Number(chosen("stop", $("stop-list")));
   const stop = (app.session.walk.stops || []).find((s) => s.id === stopId);
   const feeling = chosen("stop-feeling");
@@ -64,11 +75,12 @@ export async function onStopSave(event) {
     $("stop-form").querySelector('input[name="stop-feeling"]').focus();
     return;
   }
+  const place = choosePosition({ stop });
+  if (!place) return;
   say($("stop-error"), null);
   const body = {
     id: box.uuid(),
-    lat: stop.lat,
-    lon: stop.lon,
+    ...place,
     recorded_at: isoWithOffset(new Date()),
     category: $("stop-category").value,
     feeling: Number(feeling),

@@ -1,23 +1,33 @@
 /* walkapp: the sync bar — how many spots wait, "send now", and the retries. */
 import * as box from "./outbox.js";
+import { currentWalkState, erasedElsewhere, refreshMe, route } from "./screens.js";
 import { renderSpots } from "./spots.js";
 import { app } from "./state.js";
 import { currentSpot } from "./tag.js";
 import { $, say, t } from "./ui.js";
+import { PROBABLY_OVER } from "./walkstatus.js";
 
 let renderQueued = false;
 let flushing = false;
 let retryTimer = null;
 
+// A sentence ends with a full stop (or ? !): the bar's sentences are put one after the other,
+// and one without its stop ("1 spot waiting to be sent") would run into the next.
+function sentence(text) {
+  const trimmed = text.trim();
+  return /[.!?…]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
+
 // The sentence of the bar, from the outbox's summary (pure).
 export function syncSentence(summary, online, translate) {
   const parts = [];
+  if (summary.join && summary.join.state === "refused") parts.push(translate("problem.join"));
   if (summary.waiting === 1) parts.push(translate("sync.one"));
   else if (summary.waiting > 1) parts.push(translate("sync.many", { n: summary.waiting }));
   if (summary.problems) parts.push(translate("sync.problems", { n: summary.problems }));
   if (!parts.length) parts.push(translate("sync.none"));
   else if (summary.waiting && !online) parts.push(translate("sync.offline"));
-  return parts.join(" ");
+  return parts.length === 1 ? parts[0] : parts.map(sentence).join(" ");
 }
 
 export function renderSyncSoon() {
@@ -45,8 +55,25 @@ export async function renderSync() {
   const current = currentSpot();
   if (current) {
     const mine = state.spots.find((s) => s.id === current.id);
-    if (mine && mine.state === "sent" && $("saved-msg").dataset.t === "saved.local") say($("saved-msg"), "saved.sent");
+    const said = $("saved-msg").dataset.t;
+    if (mine && mine.state === "sent" && (said === "saved.local" || said === "saved.if_open")) say($("saved-msg"), "saved.sent");
+    // Offline after the planned end: kept, but only sent if the server still takes it.
+    else if (mine && mine.state === "waiting" && said === "saved.local" && currentWalkState() === PROBABLY_OVER) {
+      say($("saved-msg"), "saved.if_open");
+    }
   }
+}
+
+// A join that waited (no signal) was answered, here or by the service worker: the page takes
+// the session with its token, and shows the erasure code that came with it.
+async function joinAnswered() {
+  if (!app.session || app.session.token) return;
+  const stored = await box.getSession();
+  if (!stored || !stored.token || stored.localId) return;
+  app.session = stored;
+  app.erasureCode = (await box.kvGet("erasureCode")) || null;
+  const busy = document.activeElement && document.activeElement.matches("input, textarea, select");
+  if (!busy) route({ noFocus: false });
 }
 
 export async function flushNow(force) {
@@ -63,6 +90,13 @@ export async function flushNow(force) {
   }
   flushing = false;
   sendNow.removeAttribute("aria-busy");
+  if (summary.erased && app.session && !(await box.getSession().catch(() => null))) {
+    // Erased from another phone with the erasure code: outbox.js forgot this token's copy.
+    erasedElsewhere(app.session.token);
+    return;
+  }
+  await joinAnswered().catch(() => {});
+  if (app.session && app.session.token && !summary.offline) refreshMe(); // after each answer
   renderSync();
   if (summary.retry && app.session) {
     const wait = Number.isFinite(summary.nextTryAt) ? summary.nextTryAt - Date.now() : 30000;

@@ -24,11 +24,6 @@ from .night_walk_helpers import (
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 10 point 1: without a position the spot is sent at the perimeter's centre",
-)
 def test_a_spot_without_position_waits_for_the_pin(live_server, browser, make_walk):
     """Location refused: tapping a face then a category must not send the spot.
 
@@ -70,11 +65,6 @@ def walk_centre(walk) -> tuple[float, float]:
     return centroid(walk.project.perimeter)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 10 point 2: a double tap on a category saves two",
-)
 def test_a_double_tap_on_a_category_stores_one_spot(live_server, phone, make_walk):
     """Both taps reach the button inside one evaluate, on a CPU throttled 6 times: one row."""
     walk = make_walk()
@@ -95,11 +85,6 @@ def test_a_double_tap_on_a_category_stores_one_spot(live_server, phone, make_wal
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 10 point 2: a double tap on a rating saves two",
-)
 def test_a_double_tap_on_save_the_rating_stores_one_rating(live_server, phone, make_walk):
     """The same double tap on "Enregistrer la note" of a stop: one rating."""
     walk = make_walk(stops=2)
@@ -124,11 +109,6 @@ def test_a_double_tap_on_save_the_rating_stores_one_rating(live_server, phone, m
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 10 point 4: under 15, 'Passer et rejoindre' joins without consent",
-)
 def test_under_15_skipping_the_questions_still_needs_the_guardian(live_server, phone, make_walk):
     """ "Moins de 15 ans" then "Passer et rejoindre": no join without the guardian's agreement.
 

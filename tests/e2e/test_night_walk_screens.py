@@ -54,11 +54,6 @@ OUTER_BOX_JS = """(el) => {
 }"""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 10 point 8: faces and categories do not fit the first screen",
-)
 @pytest.mark.parametrize("width, height", [(360, 740), (320, 568)])
 def test_faces_and_first_categories_fit_the_first_screen(
     live_server, browser, make_walk, app, width, height
@@ -84,11 +79,6 @@ def test_faces_and_first_categories_fit_the_first_screen(
         assert not outside, f"outside the first {width}x{height} screen: {outside}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 10 point 8: the emergency numbers show only after a harassment spot",
-)
 def test_emergency_numbers_on_every_screen(live_server, browser, make_walk):
     """A control to the emergency numbers is visible on every screen of the walk: the first one,
     each screen of the menu (the list and its map), after a harassment spot, the edit screen.
@@ -129,11 +119,6 @@ def test_emergency_numbers_on_every_screen(live_server, browser, make_walk):
 # --- Point 9: night mode -----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 10 point 9: night mode is decided once, at load",
-)
 def test_night_comes_at_dusk_without_a_reload(live_server, phone, make_walk):
     """The app stays open from 16:25 (day, 1 December, Valenciennes) to 17:45 (after dusk): it
     turns to night by itself. Contract: `data-theme` on <html> ("day" / "night"), as today."""
@@ -162,11 +147,6 @@ BACKGROUND_AT_BODY = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 10 point 9: pages are light at night for a phone never joined",
-)
 @pytest.mark.parametrize("path", ["/", "/erase", "/no-such-page"])
 def test_pages_are_dark_at_night_before_the_first_paint(live_server, phone, path):
     """A phone that never joined, at 22:00 (its clock): the home page, /erase and a 404 page are
@@ -218,11 +198,6 @@ TEXTS = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 10 point 10: times show seconds, formats differ",
-)
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_dates_and_times_have_one_format_without_seconds(live_server, browser, make_walk, lang):
     """The walk's times (join screen) and a spot's time (the list) in one format, without
@@ -263,11 +238,6 @@ def test_dates_and_times_have_one_format_without_seconds(live_server, browser, m
 # --- Point 11: smaller things ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 10 point 11: 'Revenir à ma marche' for everyone",
-)
 def test_no_back_to_my_walk_on_a_phone_that_never_joined(live_server, phone):
     page = phone.new_page()
     page.goto(f"{live_server.url}/")
@@ -275,11 +245,6 @@ def test_no_back_to_my_walk_on_a_phone_that_never_joined(live_server, phone):
     expect(page.get_by_role("link", name="Revenir à ma marche")).to_be_hidden()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 10 point 11: 'Noter un arrêt' on a walk without stops",
-)
 def test_no_rate_a_stop_tab_on_a_walk_without_stops(live_server, phone, make_walk):
     walk = make_walk(stops=0)
     page = phone.new_page()
@@ -291,11 +256,6 @@ def test_no_rate_a_stop_tab_on_a_walk_without_stops(live_server, phone, make_wal
     expect(page.get_by_role("link", name="Noter un arrêt")).to_be_hidden()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 10 point 11: an unknown code ends on a bare 404",
-)
 def test_an_unknown_join_code_can_be_typed_again(live_server, phone, make_walk):
     """A mistyped code (well formed, no such walk) lands on a page with the code field
     ("Code de la marche") to type it again; the right code then opens the walk."""
@@ -342,11 +302,6 @@ SET_VISIBILITY = """(state) => {
 }"""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 10 point 14: the position is watched while hidden",
-)
 def test_the_position_is_not_watched_while_hidden(live_server, phone, make_walk):
     """Hidden (screen locked, another app): no active navigator.geolocation watch; visible
     again: watched again. Contract: the app uses watchPosition/clearWatch."""

@@ -40,11 +40,6 @@ def close_walk(walk, when) -> None:
     db.session.commit()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 10 point 5: a closed walk still offers new spots",
-)
 def test_a_closed_walk_says_so_on_every_screen(live_server, phone, make_walk):
     """After the planner closes the walk, the app (on reload) says so plainly on every screen
     and offers no new spot; a spot recorded before the close is still sent.
@@ -75,9 +70,6 @@ def test_a_closed_walk_says_so_on_every_screen(live_server, phone, make_walk):
         expect(page.get_by_role("button", name="Enregistrer la note")).to_be_hidden()
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="issue 10 point 6: a refused spot shows two states"
-)
 def test_a_refused_spot_shows_one_state(live_server, phone, make_walk):
     """A spot the server refused (the walk closed long before it) shows one state only.
 
@@ -103,11 +95,6 @@ def test_a_refused_spot_shows_one_state(live_server, phone, make_walk):
     expect(item).to_have_attribute("data-state", "refused")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 10 point 6: the phone never learns of the erasure",
-)
 def test_an_erasure_from_another_phone_shows_on_this_one(live_server, phone, make_walk, app):
     """Erased with the code elsewhere (POST /api/v1/erasure): this phone says its data was
     erased and no longer lists the spots as "Envoyé".
@@ -134,9 +121,6 @@ def test_an_erasure_from_another_phone_shows_on_this_one(live_server, phone, mak
     expect(page.get_by_role("listitem").filter(has_text=SENT)).to_have_count(0)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="issue 10 point 7: a typed comment is lost"
-)
 def test_a_typed_comment_is_kept_or_asked_about(live_server, phone, make_walk):
     """A comment typed, not saved, then "Signaler un autre point": it is kept (the spot's stored
     comment is what she typed) or she is asked (a dialog: role dialog or alertdialog, or the
@@ -161,11 +145,6 @@ def test_a_typed_comment_is_kept_or_asked_about(live_server, phone, make_walk):
     assert became(kept_or_asked, page, 8_000), "the comment was dropped without a question"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 10 point 7: a moved pin is lost on a tab change",
-)
 def test_a_moved_pin_survives_a_tab_change(live_server, phone, make_walk):
     """On the edit screen, a pin moved by a tap is not lost when she switches tab and comes
     back ("Mes points", "Modifier le point 1"): saving then stores the moved place.
@@ -197,11 +176,6 @@ def test_a_moved_pin_survives_a_tab_change(live_server, phone, make_walk):
     assert became(moved, page, 10_000), "the pin went back to the GPS position"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 10 point 12: the erasure code is shown only once",
-)
 def test_the_erasure_code_can_be_seen_again(live_server, phone, make_walk):
     """While the phone holds the session, the erasure code can be seen again later.
 
@@ -230,9 +204,6 @@ def test_the_erasure_code_can_be_seen_again(live_server, phone, make_walk):
     expect(page.get_by_text(code).first).to_be_visible()
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="issue 10 point 13: joining needs the network"
-)
 def test_join_with_no_signal_at_the_meeting_point(live_server, phone, make_walk):
     """The join link opened once (the service worker controls it), then no signal: she agrees
     and joins offline, tags spots, and back online the participant then the spots arrive.

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { formatDateTime, formatTime, isoWithOffset } from "../../static/pwa/dates.js";
+import { formatDateTime, formatTime, formatWalkTimes, isoWithOffset } from "../../static/pwa/dates.js";
 
 const instant = new Date("2026-12-01T05:54:12.345Z");
 const NBSP = /[\u00a0\u202f]/g; // ICU puts (narrow) no-break spaces in some formats
@@ -23,9 +23,25 @@ describe("formatting a date", () => {
     assert.equal(typeof formatDateTime(instant, "fr", "Mars/Olympus"), "string");
   });
 
-  it("shows the time of a spot in the list", () => {
+  it("shows the time of day of that format", () => {
     assert.equal(formatTime(instant, "fr", "Europe/Paris"), "06:54");
+    assert.equal(formatTime(instant, "en", "Europe/Paris").replace(NBSP, " "), "6:54 AM");
     assert.throws(() => formatTime("not a date", "fr", "Europe/Paris"), RangeError);
+  });
+
+  it("writes a walk's start and end, the end's date only on another day", () => {
+    const end = "2026-12-01T08:30:00Z";
+    assert.equal(formatWalkTimes(instant, end, "fr", "Europe/Paris"), "1 déc. 2026, 06:54 – 09:30");
+    assert.equal(formatWalkTimes(instant, end, "en", "Europe/Paris").replace(NBSP, " "), "Dec 1, 2026, 6:54 AM – 9:30 AM");
+    assert.equal(
+      formatWalkTimes("2026-12-01T21:30:00Z", "2026-12-01T23:30:00Z", "fr", "Europe/Paris"),
+      "1 déc. 2026, 22:30 – 2 déc. 2026, 00:30",
+    );
+    // The day is the walk's: 23:30 UTC is still the 1st in Cayenne.
+    assert.equal(
+      formatWalkTimes("2026-12-01T21:30:00Z", "2026-12-01T23:30:00Z", "fr", "America/Cayenne"),
+      "1 déc. 2026, 18:30 – 20:30",
+    );
   });
 });
 

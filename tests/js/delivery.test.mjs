@@ -199,7 +199,7 @@ describe("what the participant sees", () => {
     assert.deepEqual(seen, {
       a: ["sent", "sent"],
       b: ["sending", "waiting"],
-      c: ["refused", "problem"],
+      c: ["refused", "refused"],
       d: ["waiting", "deleting"],
       e: ["waiting_again", "waiting"],
       f: ["sending", "waiting"],

@@ -55,9 +55,15 @@ describe("the screens' rules", () => {
   it("says what waits", () => {
     const t = (key, args) => (args ? `${key}(${args.n})` : key);
     assert.equal(syncSentence({ waiting: 0, problems: 0 }, true, t), "sync.none");
-    assert.equal(syncSentence({ waiting: 1, problems: 0 }, false, t), "sync.one sync.offline");
-    assert.equal(syncSentence({ waiting: 3, problems: 2 }, true, t), "sync.many(3) sync.problems(2)");
+    // Several sentences: each ends with its stop, never runs into the next (issue 10 point 11).
+    assert.equal(syncSentence({ waiting: 1, problems: 0 }, false, t), "sync.one. sync.offline.");
+    assert.equal(syncSentence({ waiting: 3, problems: 2 }, true, t), "sync.many(3). sync.problems(2).");
     assert.equal(syncSentence({ waiting: 0, problems: 2 }, false, t), "sync.problems(2)");
+    const real = (key) => ({ "sync.one": "1 point en attente d'envoi", "sync.offline": "Pas de réseau." })[key];
+    assert.equal(syncSentence({ waiting: 1, problems: 0 }, false, real), "1 point en attente d'envoi. Pas de réseau.");
+    // A join that the walk refused (it waited with no signal) is said first.
+    const join = { state: "refused", error: { code: "closed" } };
+    assert.equal(syncSentence({ waiting: 2, problems: 0, join }, true, t), "problem.join. sync.many(2).");
   });
 
   it("words the erasure's answer", () => {

@@ -9,22 +9,52 @@ import { choiceToKeep, themeColour } from "../../static/pwa/night.js";
 
 const source = readFileSync(new URL("../../static/pwa/theme.js", import.meta.url), "utf8");
 
-function loadTheme({ stored = {}, autoAttr = null, prefersDark = false } = {}) {
-  const attributes = { "data-theme-auto": autoAttr };
+function loadTheme({ stored = {}, place = null, defaultPlace = null, prefersDark = false, now = null } = {}) {
+  const attributes = {};
+  const scriptAttributes = { "data-place": place, "data-default-place": defaultPlace };
   const classes = new Set(["no-js"]);
+  const timers = [];
+  const events = [];
   const documentElement = {
     getAttribute: (name) => attributes[name] ?? null,
     setAttribute: (name, value) => (attributes[name] = value),
     classList: { add: (c) => classes.add(c), remove: (c) => classes.delete(c) },
   };
+  const clock = { now: now === null ? Date.now() : Date.parse(now) };
+  const FixedDate = class extends Date {
+    constructor(...args) {
+      super(...(args.length ? args : [clock.now]));
+    }
+    static now() {
+      return clock.now;
+    }
+  };
   const context = {
-    document: { documentElement },
-    localStorage: { getItem: (key) => stored[key] ?? null },
+    Date: FixedDate,
+    document: {
+      documentElement,
+      currentScript: { getAttribute: (name) => scriptAttributes[name] ?? null },
+      visibilityState: "visible",
+      addEventListener: () => {},
+      dispatchEvent: (event) => events.push(event.detail),
+    },
+    CustomEvent: class {
+      constructor(type, init) {
+        this.type = type;
+        this.detail = init.detail;
+      }
+    },
+    localStorage: {
+      getItem: (key) => stored[key] ?? null,
+      setItem: (key, value) => (stored[key] = String(value)),
+      removeItem: (key) => delete stored[key],
+    },
     matchMedia: () => ({ matches: prefersDark }),
+    setInterval: (fn, ms) => timers.push({ fn, ms }),
   };
   vm.createContext(context);
   vm.runInContext(source, context);
-  return { theme: context.walkappTheme, attributes, classes };
+  return { theme: context.walkappTheme, attributes, classes, stored, timers, events, clock };
 }
 
 // From walkapp/domain/light.py (astral, NOAA's equations): sun_elevation and light_condition.
@@ -69,22 +99,91 @@ describe("the automatic theme", () => {
   const evening = new Date("2026-11-22T20:30:00Z");
   const noon = new Date("2026-11-22T12:00:00Z");
 
-  it("follows the server, then the sun at the walk's place, then the phone", () => {
-    assert.equal(theme.decide("day", "50.3571,3.5219", true, evening), "day");
-    assert.equal(theme.decide("night", null, false, noon), "night");
-    assert.equal(theme.decide(null, "50.3571,3.5219", false, evening), "night");
-    assert.equal(theme.decide(null, "50.3571,3.5219", true, noon), "day");
-    assert.equal(theme.decide(null, null, true, noon), "night");
-    assert.equal(theme.decide(null, "nowhere", false, evening), "day");
+  it("follows the sun at the first place known, then the phone's setting", () => {
+    const sydney = "-33.87,151.21"; // noon in Valenciennes is night there
+    assert.equal(theme.decide(["50.3571,3.5219", sydney], false, evening), "night");
+    assert.equal(theme.decide([sydney, "50.3571,3.5219"], false, noon), "night");
+    assert.equal(theme.decide([null, "50.3571,3.5219"], true, noon), "day");
+    assert.equal(theme.decide(["nowhere", "", null, "50.3571,3.5219"], false, evening), "night");
+    assert.equal(theme.decide([null, null], true, noon), "night");
+    assert.equal(theme.decide(["nowhere", "91,0", "1,2,3"], false, evening), "day");
   });
 
-  it("is applied before the first paint, her choice first", () => {
-    const chosen = loadTheme({ stored: { "walkapp.theme": "day" }, autoAttr: "night" });
+  it("reads a place as latitude,longitude", () => {
+    assert.deepEqual(Array.from(theme.parsePlace("50.357,3.523")), [50.357, 3.523]);
+    for (const bad of [null, "", ",", "50.3", "a,b", "95,3", "50,190"]) assert.equal(theme.parsePlace(bad), null, bad);
+  });
+
+  it("is applied before the first paint: her choice, the walk of the page, the walk joined, the default place", () => {
+    const night = "2026-12-01T21:00:00Z";
+    const chosen = loadTheme({ stored: { "walkapp.theme": "day" }, defaultPlace: "50.357,3.523", now: night });
     assert.equal(chosen.attributes["data-theme"], "day");
     assert.ok(chosen.classes.has("js") && !chosen.classes.has("no-js"));
-    const joined = loadTheme({ stored: { "walkapp.joined": "1" }, prefersDark: true });
+    const joined = loadTheme({ stored: { "walkapp.joined": "1", "walkapp.place": "50.3571,3.5219" }, now: night });
     assert.equal(joined.attributes["data-theme"], "night");
     assert.ok(joined.classes.has("joined"));
+    // A phone that never joined, at night: the deployment's default place decides, not the phone.
+    const never = loadTheme({ defaultPlace: "50.357,3.523", prefersDark: false, now: night });
+    assert.equal(never.attributes["data-theme"], "night");
+    const page = loadTheme({ place: "-33.87,151.21", stored: { "walkapp.place": "50.3571,3.5219" }, now: night });
+    assert.equal(page.attributes["data-theme"], "day"); // the page's walk, not the one joined
+    assert.equal(loadTheme({ prefersDark: true }).attributes["data-theme"], "night");
+  });
+
+  it("turns to night at dusk while the page stays open, and says so", () => {
+    const open = loadTheme({ defaultPlace: "50.357,3.523", now: "2026-12-01T15:25:00Z" }); // 16:25 in Paris
+    assert.equal(open.attributes["data-theme"], "day");
+    const [timer] = open.timers;
+    assert.ok(timer && timer.ms <= 60000, "checked at least every minute");
+    open.clock.now = Date.parse("2026-12-01T16:45:00Z");
+    timer.fn();
+    assert.equal(open.attributes["data-theme"], "night");
+    assert.deepEqual(open.events, ["day", "night"]);
+    timer.fn();
+    assert.deepEqual(open.events, ["day", "night"], "no event without a change");
+  });
+});
+
+describe("her choice", () => {
+  const { theme } = loadTheme();
+  const now = Date.parse("2026-12-01T17:00:00Z");
+
+  it("holds until its end, then the sun decides again", () => {
+    assert.equal(theme.chosenTheme("night", String(now + 1), now), "night");
+    assert.equal(theme.chosenTheme("night", String(now), now), null);
+    assert.equal(theme.chosenTheme("day", null, now), "day");
+    assert.equal(theme.chosenTheme("dusk", null, now), null);
+    assert.equal(theme.chosenTheme(null, String(now + 1), now), null);
+  });
+
+  it("lasts until the end of the walk it was made for, else one evening", () => {
+    assert.equal(theme.choiceUntil(now + 3600000, now), now + 3600000);
+    assert.equal(theme.choiceUntil(now - 1, now), now + theme.CHOICE_HOURS * 3600000);
+    assert.equal(theme.choiceUntil(null, now), now + theme.CHOICE_HOURS * 3600000);
+    assert.equal(theme.choiceUntil(Number.NaN, now), now + theme.CHOICE_HOURS * 3600000);
+  });
+
+  it("is never kept forever: an older choice gets an end, an ended one is forgotten", () => {
+    const night = "2026-12-01T21:00:00Z";
+    const old = loadTheme({ stored: { "walkapp.theme": "day" }, now: night });
+    assert.equal(old.attributes["data-theme"], "day");
+    assert.equal(Number(old.stored["walkapp.themeUntil"]), Date.parse(night) + old.theme.CHOICE_HOURS * 3600000);
+    const ended = loadTheme({
+      stored: { "walkapp.theme": "day", "walkapp.themeUntil": String(Date.parse(night) - 1) },
+      defaultPlace: "50.357,3.523",
+      now: night,
+    });
+    assert.equal(ended.attributes["data-theme"], "night");
+    assert.equal(ended.stored["walkapp.theme"], undefined);
+    assert.equal(ended.stored["walkapp.themeUntil"], undefined);
+  });
+
+  it("is kept with its end, or forgotten", () => {
+    const { theme: t, stored } = loadTheme();
+    t.choose("night", now + 5);
+    assert.deepEqual({ ...stored }, { "walkapp.theme": "night", "walkapp.themeUntil": String(now + 5) });
+    t.choose(null, now + 5);
+    assert.deepEqual({ ...stored }, {});
   });
 });
 

@@ -127,6 +127,8 @@ def join(join_code: str, data: JoinRequest):
             track_consent=data.track_consent,
             profile=data.profile.model_dump() if data.profile else None,
             consent_version=current_app.config["CONSENT_VERSION"],
+            consent_at=data.consent_at,
+            late_sync=timedelta(minutes=current_app.config["LATE_SYNC_MINUTES"]),
         )
     except (NotFound, capture.Conflict):
         limiter.failed("join", address)  # its own store, kept although the unit rolls back

@@ -106,6 +106,13 @@ class JoinRequest(Strict):
         default=False, description="agrees to record the route trace while the app is open"
     )
     profile: Profile | None = None
+    consent_at: Instant | None = Field(
+        default=None,
+        description="when she agreed, if the join waited on the phone (no signal): at most a "
+        "day ahead of the server clock, at most a day before the walk starts (422 "
+        "`in_future`, `consent_too_early`); a walk closed since still takes a join agreed "
+        "before its close plus the late-sync grace, as it takes spots. Left out: now",
+    )
 
 
 class StopOut(Output):

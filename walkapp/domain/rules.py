@@ -13,6 +13,11 @@ LON_MIN, LON_MAX = -180.0, 180.0
 COMMENT_MAX_LENGTH = 2000  # a spot's comment, typed on a phone or transcribed from paper
 # A spot recorded more than this ahead of the server clock comes from a broken phone clock.
 MAX_FUTURE = timedelta(days=1)
+# A join that waited in a phone's outbox (no signal at the meeting point) says when she agreed,
+# `consent_at`: not more than MAX_FUTURE ahead of the server clock, and not more than this before
+# the walk starts (a walk opens at its meeting point; a day covers an early opening and a phone
+# clock somewhat wrong).
+CONSENT_BEFORE_START = timedelta(days=1)
 
 
 def valid_position(lat: float | None, lon: float | None) -> bool:
@@ -50,6 +55,15 @@ def valid_feeling(feeling: int) -> bool:
 def too_far_ahead(recorded_at: datetime, now: datetime) -> bool:
     """Recorded more than MAX_FUTURE after `now` (both aware)."""
     return recorded_at > now + MAX_FUTURE
+
+
+def consent_time_problem(consent_at: datetime, now: datetime, starts_at: datetime) -> str | None:
+    """The refusal code of a join's consent time (all aware), None if it is plausible."""
+    if too_far_ahead(consent_at, now):
+        return "in_future"
+    if consent_at < starts_at - CONSENT_BEFORE_START:
+        return "consent_too_early"
+    return None
 
 
 def has_control_characters(text: str | None, *, allowed: str = "\t\n\r") -> bool:

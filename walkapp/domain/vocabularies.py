@@ -42,6 +42,8 @@ class Vocabulary:
 
 
 # Grounded in the principles of the French/Québec exploratory walk and the Paris themes.
+# In the order of the app's first screen (issue 10): what a night walk names most, then
+# harassment and what works, within the first six buttons a small phone shows unscrolled.
 CATEGORIES = Vocabulary(
     "category",
     (
@@ -49,14 +51,14 @@ CATEGORIES = Vocabulary(
         Term("visibility", "Visibility", "Hidden corners, blocked views"),
         Term("people_around", "People around", "Deserted or lively"),
         Term("help_within_reach", "Help within reach", "Open shops, phone signal, someone to call"),
+        Term("harassment", "Harassment", "Comments, gestures, followed, assault"),
+        Term("good_place", "Good place", "What works and must be kept"),
         Term("signage", "Signage", "Signs, maps"),
         Term("maintenance", "Cleanliness, welcome", "Litter, graffiti, neglect"),
         Term("footpath_access", "Footpath, access", "Pushchair, wheelchair, obstacles"),
         Term("seating", "Seating"),
         Term("toilets", "Toilets"),
         Term("transport_stop", "Transport stop"),
-        Term("harassment", "Harassment", "Comments, gestures, followed, assault"),
-        Term("good_place", "Good place", "What works and must be kept"),
     ),
 )
 

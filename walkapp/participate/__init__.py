@@ -22,7 +22,6 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 
 from ..api.schemas import TRACK_BATCH_MAX
 from ..domain import vocabularies
@@ -62,7 +61,7 @@ LOCAL_CA_CERT = Path("https") / "ca.crt"
 
 @bp.app_context_processor
 def shell_helpers():
-    return {"s": strings.text, "pwa_assets": assets}
+    return {"s": strings.text, "pwa_assets": assets, "walk_times": walk_times, "utc_iso": utc_iso}
 
 
 @bp.get("/")
@@ -89,7 +88,13 @@ def join_link(code: str):
         walk = find_walk_by_code(code)
     except NotFound:
         limiter.failed("join", address)
-        abort(404)
+        # A mistyped code: the home page's field again, with the code typed, to correct it.
+        page = render_template(
+            "participate/home.html",
+            code_error="unknown",
+            typed=format_join_code(code) if normalize_join_code(code) else "",
+        )
+        return page, 404
     return _shell(start="join", walk=walk)
 
 
@@ -116,24 +121,57 @@ def _walk_place(walk: Walk) -> tuple[float, float] | None:
 
 
 def dark_at(place: tuple[float, float] | None, when: datetime) -> bool | None:
-    """Whether the sun has set at this place (night mode by default), None if unknown."""
+    """Whether the sun has set at this place (night mode by default), None if unknown: the
+    server's twin of theme.js's darkAt (the phone's clock decides the app's theme)."""
     if place is None:
         return None
     return sun_elevation(place[0], place[1], when) < SUNRISE_ELEVATION
 
 
-# Labels of the presets' numbers that the app's own sentences (strings.STRINGS, key
-# "harassment.<digits>": 17, 112, 114, 3919) do not have: the Belgian preset's.
-PRESET_LABELS = {
-    "101": _l("101: police"),
-    "080030030": _l("0800 30 030: Écoute Violences Conjugales (free, anonymous)"),
-}
+def place_text(place: tuple[float, float] | None) -> str | None:
+    """(lat, lon) -> "lat,lon", the form theme.js reads (data-place, walkapp.place)."""
+    return None if place is None else f"{place[0]:.5f},{place[1]:.5f}"
+
+
+def utc_iso(value: datetime) -> str:
+    """A stored time as ISO 8601 in UTC with its "Z", for the app to parse (naive = UTC)."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def walk_times(walk: Walk) -> str:
+    """A walk's start and end in the app's one format of dates (dates.js formatWalkTimes, which
+    rewrites it once the app runs): date and time without seconds in the page's language, in the
+    project's time zone, the end's date only when it is another day — « 1 déc. 2026, 06:54 –
+    09:30 »."""
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_date, format_time, get_datetime_format
+
+    locale = get_locale()
+    zone = ZoneInfo(walk.project.timezone)
+
+    def local(value: datetime) -> datetime:
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
+
+    def date_time(value: datetime) -> str:
+        glue = str(get_datetime_format("medium", locale=locale))
+        return glue.format(
+            format_time(value, "short", locale=locale), format_date(value, "medium", locale=locale)
+        )
+
+    start, end = local(walk.starts_at), local(walk.ends_at)
+    until = (
+        format_time(end, "short", locale=locale) if start.date() == end.date() else date_time(end)
+    )
+    return f"{date_time(start)} – {until}"
 
 
 def emergency_numbers() -> list[dict]:
     """The numbers of WALKAPP_EMERGENCY_NUMBERS (config.parse_emergency_numbers) as the app
     shows them: `href` (tel:… or sms:…), `number` as written, `sms`, and `label` in every catalog
-    language (a preset's from the catalogs, a deployment's own label as written)."""
+    language (a preset's from the app's sentences, strings.STRINGS "harassment.<digits>"; a
+    deployment's own label as written)."""
     out = []
     for entry in current_app.config["EMERGENCY_NUMBERS"]:
         digits = "".join(ch for ch in entry["number"] if ch.isdigit() or ch == "+")
@@ -142,8 +180,6 @@ def emergency_numbers() -> list[dict]:
             label = {lang: entry["label"] for lang in languages()}
         elif key in strings.STRINGS:
             label = in_every_language(lambda key=key: strings.text(key))
-        elif digits in PRESET_LABELS:
-            label = in_every_language(lambda digits=digits: str(PRESET_LABELS[digits]))
         else:
             label = {lang: entry["number"] for lang in languages()}
         out.append(
@@ -196,15 +232,25 @@ def shell_config() -> dict:
 
 def _shell(*, start: str, walk: Walk | None = None):
     walk_info = None
-    dark = None
+    place = None
     if walk is not None:
+        # What a phone with no signal needs to join and tag offline (outbox.queueJoin): the
+        # walk as the join's answer gives it, which replaces this once it arrives.
         walk_info = {
             "code": walk.join_code,
+            "id": walk.id,
             "title": walk.title,
             "status": walk.status,
             "timezone": walk.project.timezone,
+            "starts_at": walk.starts_at.isoformat(),
+            "ends_at": walk.ends_at.isoformat(),
+            "perimeter": walk.project.perimeter,
+            "stops": [
+                {"id": s.id, "number": s.number, "name": s.name, "lat": s.lat, "lon": s.lon}
+                for s in walk.stops
+            ],
         }
-        dark = dark_at(_walk_place(walk), datetime.now(UTC))
+        place = place_text(_walk_place(walk))
     data = {
         "start": start,
         "lang": str(get_locale()),
@@ -219,7 +265,7 @@ def _shell(*, start: str, walk: Walk | None = None):
         walk=walk,
         code=format_join_code(walk.join_code) if walk else None,
         data=data,
-        dark=dark,
+        place=place,
         v=vocabularies,
         controller=current_app.config["DATA_CONTROLLER"],
         retention_years=current_app.config.get("DATA_RETENTION_YEARS", DEFAULT_RETENTION_YEARS),

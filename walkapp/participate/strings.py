@@ -34,6 +34,10 @@ STRINGS = {
     "walk.code": _l("Code"),
     "walk.planned": _l("This walk has not started yet. Come back at the meeting time."),
     "walk.closed": _l("This walk is over. Thank you to everyone who took part."),
+    "walk.probably_over": _l(
+        "The walk's planned end has passed: a new spot is kept on this phone and will be sent "
+        "if the walk is still open."
+    ),
     "join.before": _l("Before you start"),
     "consent.collected": _l(
         "What is recorded: the spots you tag (place, time, how you feel, what is there), "
@@ -75,13 +79,20 @@ STRINGS = {
     "join.closed": _l("This walk does not take participants now."),
     "join.unknown": _l("This code does not exist."),
     "join.error": _l("Something went wrong. Try again."),
-    # Erasure code, shown once
+    # Erasure code, shown after joining, then again on demand (“My spots”)
     "code.title": _l("Your erasure code"),
-    "code.write": _l(
-        "Write it down on paper or take a photo of it. It erases all your data, even if you "
-        "lose your phone. It will not be shown again."
-    ),
     "code.done": _l("I wrote it down"),
+    "code.keep": _l(
+        "Write it down on paper, take a photo of it, copy it or save it. It erases all your "
+        "data, even if you lose your phone. You can see it again in “My spots” as long as "
+        "this phone keeps your walk."
+    ),
+    "code.copy": _l("Copy the code"),
+    "code.copied": _l("Code copied."),
+    "code.save": _l("Save the code"),
+    "code.saved": _l("Code saved."),
+    "code.not_saved": _l("This phone could not copy or save it: write it down."),
+    "code.file": _l("My walkapp erasure code: %(code)s"),
     # Tag a spot
     "tag.title": _l("Tag a spot"),
     "pos.searching": _l("Looking for your position…"),
@@ -97,6 +108,12 @@ STRINGS = {
     "feeling.first": _l("First choose how you feel."),
     "saved.local": _l("Spot saved on this phone. It will be sent as soon as there is network."),
     "saved.sent": _l("Spot saved and sent."),
+    "saved.if_open": _l("Spot saved on this phone. It will be sent if the walk is still open."),
+    "saved.pending": _l(
+        "Position to confirm: tap the map where the spot is. Until then it waits on this phone."
+    ),
+    "pending.stops": _l("Or choose the stop where you are"),
+    "pending.cancel": _l("Give up this spot"),
     "details.title": _l("Add more (optional)"),
     "photo.take": _l("Take a photo"),
     "photo.reminder": _l("No faces, no number plates."),
@@ -117,6 +134,7 @@ STRINGS = {
     "map.label": _l("Map: tap it to place the pin"),
     "pin.centre": _l("Put the pin at the centre of the map"),
     "pin.gps": _l("Back to my GPS position"),
+    "pin.use_gps": _l("Use my GPS position (within %(m)s m)"),
     "harassment.title": _l("walkapp alerts no one"),
     "harassment.text": _l(
         "This spot is read later by the people who organise the walk. "
@@ -126,6 +144,12 @@ STRINGS = {
     "harassment.112": _l("112: emergency number"),
     "harassment.114": _l("114 by text message, if you cannot speak"),
     "harassment.3919": _l("3919: Violences Femmes Info (free, anonymous)"),
+    # The Belgian preset's (config.EMERGENCY_PRESETS): keys, so that the list switches language
+    "harassment.101": _l("101: police"),
+    "harassment.080030030": _l("0800 30 030: Écoute Violences Conjugales (free, anonymous)"),
+    # The header's control to the numbers (config.emergency_numbers), on every screen
+    "emergency.title": _l("Emergency numbers"),
+    "emergency.hide": _l("Hide the numbers"),
     # Stop rating
     "stop.title": _l("Rate a stop"),
     "stop.none": _l("This walk has no planned stops."),
@@ -162,6 +186,7 @@ STRINGS = {
     "problem.too_big": _l("it is too large"),
     "problem.gone": _l("this spot no longer exists on the server"),
     "problem.track": _l("Part of your route could not be sent."),
+    "problem.join": _l("The walk did not take your joining: your spots cannot be sent."),
     "erase.all_title": _l("Erase all my data"),
     "erase.all_text": _l(
         "Your spots, photos, route and answers are erased from the server and from this "
@@ -171,6 +196,9 @@ STRINGS = {
     "erase.needs_network": _l("Erasing needs the network. Try again when you have signal."),
     "erased.title": _l("Your data was erased"),
     "erased.text": _l("Thank you for taking part."),
+    "erased.elsewhere": _l(
+        "Your data was erased with your erasure code. This phone no longer keeps any of it."
+    ),
     # Erasure with the code (lost phone)
     "erase.title": _l("Erase my data with my code"),
     "erase.intro": _l(

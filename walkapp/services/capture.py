@@ -19,7 +19,7 @@ from ..domain.join_codes import ALPHABET, normalize_join_code
 from ..domain.light import light_condition
 from ..domain.photos import PhotoRejected, process_photo, sha256_hex
 from ..domain.positions import at_old_default, old_app_defaults
-from ..domain.rules import position_source_problem, too_far_ahead
+from ..domain.rules import consent_time_problem, position_source_problem, too_far_ahead
 from ..domain.timeslots import local_time, time_slot
 from ..extensions import db, utcnow
 from ..models import (
@@ -101,9 +101,24 @@ def join_walk(
     track_consent: bool = False,
     profile: dict[str, str | None] | None = None,
     consent_version: str,
+    consent_at: datetime | None = None,
+    late_sync: timedelta = timedelta(0),
 ) -> Joined:
+    """Join a walk. `consent_at`: when she agreed, for a join that waited on a phone with no
+    signal (domain.rules.consent_time_problem bounds it); such a join is still taken by a walk
+    closed since, if agreed before the close plus `late_sync` (the rule of spots)."""
     walk = find_walk_by_code(typed_code)
-    if walk.status != "open":
+    if consent_at is not None:
+        problem = consent_time_problem(consent_at, utcnow(), walk.starts_at)
+        if problem:
+            raise Invalid({"consent_at": problem})
+    agreed_in_time = (
+        consent_at is not None
+        and walk.status == "closed"
+        and walk.closed_at is not None
+        and consent_at <= walk.closed_at + late_sync
+    )
+    if walk.status != "open" and not agreed_in_time:
         raise Conflict({"walk": "walk_not_started" if walk.status == "planned" else "walk_closed"})
     profile = profile or {}
     if not consent:
@@ -111,7 +126,11 @@ def join_walk(
     if profile.get("age_band") == "under_15" and not guardian_consent:
         raise Invalid({"guardian_consent": "guardian_consent_required"})
     joined = new_participant(
-        walk, consent_version=consent_version, track_consent=track_consent, profile=profile
+        walk,
+        consent_version=consent_version,
+        consent_at=consent_at,
+        track_consent=track_consent,
+        profile=profile,
     )
     db.session.flush()
     return joined
