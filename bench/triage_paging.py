@@ -349,7 +349,10 @@ def populate(app, plan: Plan, seed: int = 20261122) -> tuple[int, int]:
         _project_rows(conn, tables, 2, "Petit projet (bench)", small)
         conn.execute(
             sa.insert(tables["project_member"]),
-            [{"user_id": 1, "project_id": 1}, {"user_id": 1, "project_id": 2}],
+            [
+                {"user_id": 1, "project_id": 1, "role": "planner"},
+                {"user_id": 1, "project_id": 2, "role": "planner"},
+            ],
         )
         people = _people(conn, tables, big, plan.participants_per_walk, 1)
         people |= _people(conn, tables, small, plan.participants_per_walk, 10_001)
