@@ -119,24 +119,45 @@ class WalkMap {
     if (byHand) this.onPin(lat, lon);
   }
 
-  setSpots(spots, describe) {
+  // Each spot in its feeling's colour; its state in its shape too (never colour alone): sent,
+  // a filled dot; anything else (waiting, refused, position to confirm, deleting), a hollow
+  // dashed ring. labelOf(spot): its words ("Spot 2: Waiting to be sent"), the marker's
+  // accessible name, title and popup.
+  setSpots(spots, labelOf) {
     const L = this.L;
     this.spotLayer.clearLayers();
     const points = [];
     for (const spot of spots) {
       const b = spot.body;
+      if (!Number.isFinite(b.lat) || !Number.isFinite(b.lon)) continue;
       points.push([b.lat, b.lon]);
-      L.circleMarker([b.lat, b.lon], {
-        radius: 9,
-        weight: 3,
-        color: "#ffffff",
-        fillColor: FEELING_COLOURS[b.feeling] || "#888",
-        fillOpacity: 0.95,
-        interactive: false,
+      const shape = spot.state === "sent" ? "spot-sent" : "spot-unsent";
+      const label = labelOf ? labelOf(spot) : "";
+      const dot = document.createElement("span");
+      dot.className = "spot-dot";
+      dot.style.setProperty("--feeling", FEELING_COLOURS[b.feeling] || "#888888");
+      const marker = L.marker([b.lat, b.lon], {
         pane: "spots",
-        className: `spot-marker spot-${spot.state}`,
+        keyboard: false,
+        title: label,
+        icon: L.divIcon({
+          className: `spot-marker ${shape} spot-${spot.state}`,
+          html: dot,
+          iconSize: [22, 22],
+        }),
       }).addTo(this.spotLayer);
-      if (describe) describe(spot);
+      const element = marker.getElement();
+      if (element && label) {
+        element.setAttribute("role", "img");
+        element.setAttribute("aria-label", label);
+        element.dataset.state = spot.state;
+      }
+      if (label) {
+        const text = document.createElement("p");
+        text.className = "spot-popup";
+        text.textContent = label; // text, never HTML
+        marker.bindPopup(text);
+      }
     }
     if (points.length && !this.bounds) this.map.fitBounds(points, { padding: [24, 24], maxZoom: 18 });
   }

@@ -158,5 +158,13 @@ export function createWatcher({
     } else if (reasons.size) start();
   }
 
-  return { need, setVisible, watching: () => watchId !== null, needs: (reason) => reasons.has(reason) };
+  // Ask again (location refused or not found, then "Try again"): a new watch, which asks for
+  // the permission again if the phone lets it, or finds that it was turned back on.
+  function retry() {
+    stop();
+    start();
+    if (!reasons.size) need("retry", false); // nothing needs it: it stops after idleMs
+  }
+
+  return { need, setVisible, retry, watching: () => watchId !== null, needs: (reason) => reasons.has(reason) };
 }

@@ -42,6 +42,11 @@ function problemText(problem) {
   return t("state.problem", { message });
 }
 
+// Its state in words, as the list and the map say it.
+function stateTextOf(spot) {
+  return spot.problem ? problemText(spot.problem) : t(STATE_KEYS[spot.state] || "state.waiting");
+}
+
 function timeOf(spot) {
   try {
     return formatDateTime(spot.body.recorded_at, app.lang, app.session && app.session.walk.timezone);
@@ -73,7 +78,9 @@ export async function renderSpots() {
   for (const spot of state.spots) list.appendChild(spotItem(spot, shown.get(spot.id), closed));
   const openConfirm = list.querySelector(".confirm-delete:not([hidden]) button");
   if (focusInConfirm && openConfirm) openConfirm.focus();
-  if (app.maps.spots) app.maps.spots.setSpots(state.spots);
+  if (app.maps.spots) {
+    app.maps.spots.setSpots(state.spots, (spot) => t("spots.marker", { n: shown.get(spot.id), state: stateTextOf(spot) }));
+  }
 }
 
 // "Stop 2: Parvis de la gare" for a stop's rating, else nothing.
@@ -93,9 +100,7 @@ function spotItem(spot, n, closed) {
   title.textContent = t("spots.item", { n, what });
   const meta = document.createElement("p");
   meta.className = spot.problem ? "small error" : "small";
-  const stateKey = STATE_KEYS[spot.state];
-  const stateText = spot.problem ? problemText(spot.problem) : t(stateKey || "state.waiting");
-  meta.textContent = [timeOf(spot), stopOf(spot), stateText].filter(Boolean).join(" · ");
+  meta.textContent = [timeOf(spot), stopOf(spot), stateTextOf(spot)].filter(Boolean).join(" · ");
   li.append(title, meta);
   if (spot.body.comment) {
     const comment = document.createElement("p");

@@ -83,11 +83,24 @@ function onPositionError(error) {
   renderPosition();
 }
 
+// "Try again": ask for the position again (the permission turned back on, or the sky found).
+function retryPosition() {
+  app.positionError = null;
+  renderPosition(); // "Looking for your position…"
+  $("position").focus(); // the button hides: the focus goes to what it says now
+  ensureWatcher().retry();
+}
+
 function renderPosition() {
   const el = $("position");
-  if (pinByHand) return say(el, "pos.manual");
+  if (pinByHand) {
+    $("position-help").hidden = true;
+    return say(el, "pos.manual");
+  }
   const { positionError } = app;
   const position = freshFix();
+  // Refused or not found: how to turn it back on, and "Try again".
+  $("position-help").hidden = !positionError || !!position || !!pinByHand;
   if (!position) return say(el, positionError === "denied" ? "pos.denied" : positionError ? "pos.none" : "pos.searching");
   const { key, m } = accuracyWords(position.accuracy);
   say(el, key, { m });
@@ -152,6 +165,7 @@ function wireOnce() {
     if (event.target.closest(".criteria")) keepTyped();
   });
   $("pending-cancel").addEventListener("click", cancelPending);
+  $("position-retry").addEventListener("click", retryPosition);
 }
 
 export async function openTag() {

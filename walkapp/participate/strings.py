@@ -103,6 +103,11 @@ STRINGS = {
     "pos.none": _l("No position yet: place the pin on the map."),
     "pos.denied": _l("Location is off for walkapp: place the pin on the map."),
     "pos.manual": _l("Pin placed by hand."),
+    "pos.help": _l(
+        "To turn location back on: in the browser's site settings, choose Location, then "
+        "Allow. On Android, also turn on the phone's Location switch."
+    ),
+    "pos.retry": _l("Try again"),
     "feeling.legend": _l("1. How do you feel here?"),
     "category.legend": _l("2. What is it about? Tapping saves the spot."),
     "feeling.first": _l("First choose how you feel."),
@@ -166,6 +171,7 @@ STRINGS = {
     "spots.empty": _l("No spot yet."),
     "spots.map": _l("Map of my spots"),
     "spots.item": _l("Spot %(n)s: %(what)s"),
+    "spots.marker": _l("Spot %(n)s on the map: %(state)s"),
     "spots.edit_short": _l("Edit"),
     "spots.edit": _l("Edit spot %(n)s"),
     "spots.delete_short": _l("Delete"),
