@@ -65,3 +65,19 @@ ensure_postgres() { # url like postgresql+psycopg://postgres@127.0.0.1:5432/test
     psql -h "$host" -p "$port" -U "$user" -d postgres -qc "CREATE DATABASE \"$dbname\""
   fi
 }
+
+# Redis for the tests of the shared failure limits: start a local server if none answers.
+ensure_redis() { # url like redis://127.0.0.1:6379/15
+  local rest host port
+  rest=${1#*://}
+  rest=${rest%%/*}
+  host=${rest%%:*}
+  port=${rest#*:}
+  if ! redis-cli -h "$host" -p "$port" ping >/dev/null 2>&1; then
+    need_system_package redis-server redis-server
+    say "Starting Redis"
+    redis-server --bind "$host" --port "$port" --daemonize yes --save "" --appendonly no >/dev/null
+    for _ in $(seq 1 30); do redis-cli -h "$host" -p "$port" ping >/dev/null 2>&1 && break; sleep 1; done
+  fi
+  redis-cli -h "$host" -p "$port" ping >/dev/null || { echo "Redis does not answer at $host:$port" >&2; return 1; }
+}

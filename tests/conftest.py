@@ -150,6 +150,7 @@ def _forget_request_globals() -> None:
 
     g.pop("_login_user", None)
     g.pop("_flask_babel", None)
+    g.pop("csrf_token", None)  # Flask-WTF's, made from the session of the request that asked
 
 
 @pytest.fixture

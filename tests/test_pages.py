@@ -110,7 +110,7 @@ def test_a_404_page_says_to_check_the_code(client):
 )
 def test_server_errors_are_where_trying_again_fits(app, exc, title):
     with app.test_request_context("/?lang=en"):
-        body, code = pages.error_page(exc)
+        body, code, _headers = pages.error_page(exc)
     assert code == exc.code and title in body and "try again in a moment" in body
     assert "You do not have the right" not in body
 

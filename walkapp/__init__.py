@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .csp import content_security_policy
 from .resources import resource_dir
@@ -21,7 +22,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .config import default_settings, persistent_secret_key, settings_from_env
     from .error_messages import error_body
     from .extensions import IdConverter, csrf, db, login_manager, migrate
-    from .ratelimit import FailureLimiter
+    from .ratelimit import LIMITER_KEY, FailureLimiter, Limit, store_from_uri
     from .services.errors import ServiceError
     from .sessions import WalkSessionInterface
 
@@ -44,6 +45,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(default_settings(instance_path))
     app.config.update(settings_from_env())
     app.config.update(config)
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind N reverse proxies: the phone's address (failure limits), https (Secure cookie,
+        # HSTS) and host come from their X-Forwarded-* headers, never from anyone else's.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     Path(instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = persistent_secret_key(instance_path)
@@ -55,8 +61,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     app.session_interface = WalkSessionInterface()
     i18n.init_app(app)
-    app.extensions["walkapp.failure_limiter"] = FailureLimiter(
-        app.config["JOIN_FAILURE_LIMIT"], app.config["RATELIMIT_STORAGE_URI"]
+    join_limit = Limit.parse(app.config["JOIN_FAILURE_LIMIT"])
+    app.extensions[LIMITER_KEY] = FailureLimiter(
+        store_from_uri(app.config["RATELIMIT_STORAGE_URI"], instance_path),
+        {
+            "join": join_limit,
+            "erasure": join_limit,
+            "login-address": Limit.parse(app.config["LOGIN_FAILURE_LIMIT"]),
+            "login-account": Limit.parse(app.config["LOGIN_ACCOUNT_FAILURE_LIMIT"]),
+        },
     )
 
     app.register_blueprint(api_bp)
@@ -108,12 +121,18 @@ def _compress_responses(app: Flask) -> None:
         return response
 
 
+HSTS = "max-age=31536000"  # a year; not includeSubDomains: the authority's other sites are theirs
+
+
 def _register_request_rules(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.is_secure:
+            # Browsers that once reached the app over HTTPS never try plain HTTP again.
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         if response.mimetype == "text/html":
             response.headers.setdefault("Content-Security-Policy", content_security_policy(app))
         return response

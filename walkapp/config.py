@@ -92,8 +92,22 @@ def settings_from_env(environ: os._Environ | dict | None = None) -> dict[str, ob
         "TILE_ATTRIBUTION": env.get("WALKAPP_TILE_ATTRIBUTION", OSM_ATTRIBUTION),
         # Who is responsible for the data, as the consent screen says.
         "DATA_CONTROLLER": env.get("WALKAPP_DATA_CONTROLLER", "Valenciennes Métropole"),
-        "RATELIMIT_STORAGE_URI": env.get("WALKAPP_RATELIMIT_STORAGE_URI", "memory://"),
+        # Where failed attempts are counted: empty, a file of the instance folder that the
+        # workers of one machine share; redis://… for several machines.
+        "RATELIMIT_STORAGE_URI": env.get("WALKAPP_RATELIMIT_STORAGE_URI", ""),
         "JOIN_FAILURE_LIMIT": env.get("WALKAPP_JOIN_FAILURE_LIMIT", "20 per 10 minutes"),
+        # Failed sign-ins per network address, and per address and account: a stranger cannot
+        # lock a planner out from her own network.
+        "LOGIN_FAILURE_LIMIT": env.get("WALKAPP_LOGIN_FAILURE_LIMIT", "10 per 15 minutes"),
+        "LOGIN_ACCOUNT_FAILURE_LIMIT": env.get(
+            "WALKAPP_LOGIN_ACCOUNT_FAILURE_LIMIT", "5 per 15 minutes"
+        ),
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0:
+        # none; the headers are then ignored, as anyone could send them).
+        "TRUSTED_PROXIES": int(env.get("WALKAPP_TRUSTED_PROXIES", "0")),
+        # Stored photo bytes per participant, in all: a stolen token cannot fill the disk
+        # (a processed photo takes at most 400 KB).
+        "PHOTO_QUOTA_MB": float(env.get("WALKAPP_PHOTO_QUOTA_MB", "100")),
         # A planner session ends after this many idle hours (refreshed by every request), but
         # never while its user facilitates an open walk (see planner/auth.py).
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=float(env.get("WALKAPP_SESSION_HOURS", "8"))),
@@ -125,6 +139,11 @@ def default_settings(instance_path: str) -> dict[str, object]:
         "CONSENT_VERSION": CONSENT_VERSION,
         # How long a closed walk still accepts spots recorded before it closed (late sync).
         "LATE_SYNC_MINUTES": 15,
+        # What one participant's token may store (services.quotas): far above a real outbox
+        # (200 spots from one phone in a minute pass), far below a disk.
+        "SPOT_LIMIT": "600 per 10 minutes",
+        "PHOTO_LIMIT": "100 per 10 minutes",
+        "TRACK_POINT_QUOTA": 50_000,  # a 24-hour trace at a point every 2 s
     }
 
 

@@ -35,6 +35,10 @@ MESSAGES = {
     "erased": _l("Your data has been erased from the server."),
     "signed_out": _l("Your session has ended: sign in again."),
     "too_many_attempts": _l("Too many wrong codes from this network: wait a few minutes."),
+    "too_many_spots": _l("Too many spots sent in a short time: they will be sent again later."),
+    "too_many_photos": _l("Too many photos sent in a short time: they will be sent again later."),
+    "photo_quota": _l("Your photos take more than %(max)s MB: no more photos can be stored."),
+    "track_quota": _l("Your route trace holds more than %(max)s points: no more can be stored."),
     # Joining and spots
     "join_code_unknown": _l("Unknown join code."),
     "walk_not_started": _l("This walk has not started yet."),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import date, datetime
 
@@ -67,13 +66,15 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
-    def get_id(self) -> str:
-        """What the session keeps: the id and a digest of the password hash, so that a new
-        password signs out every session opened with the old one."""
-        return f"{self.id}:{self.password_digest()}"
 
-    def password_digest(self) -> str:
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+class UserSession(db.Model):
+    """A signed-in session. The cookie holds a random token, this row only its SHA-256: signing
+    out deletes the row, so a copy of the cookie taken before opens nothing afterwards; a new
+    password, deactivation and "sign out everywhere" delete every row of the user."""
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ProjectMember(db.Model):

@@ -93,7 +93,10 @@ def _render(code: int, name: str, message: str | None = None):
 def error_page(exc: HTTPException):
     if exc.code == 413:
         return too_large_page()
-    return _render(exc.code, exc.name)
+    # The exception's own headers (Retry-After of a 429, Allow of a 405), minus its body's.
+    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+    body, status = _render(exc.code, exc.name)
+    return body, status, headers
 
 
 def too_large_page():

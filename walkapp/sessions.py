@@ -2,13 +2,15 @@
 
 A facilitator in the street must not be signed out mid-walk. The planner's sign-in hooks
 (planner/auth.py) flag such a session with `KEEP_KEY`, from the database, after each request;
-this interface then lifts the cookie's age limits for it. The app factory installs it.
+this interface then lifts the cookie's age limits for it. Over HTTPS the cookie is `Secure`.
+The app factory installs it.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from flask import request
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
@@ -36,6 +38,11 @@ class WalkSessionInterface(SecureCookieSessionInterface):
         if too_old and not data.get(KEEP_KEY):
             return self.session_class()
         return self.session_class(data)
+
+    def get_cookie_secure(self, app) -> bool:
+        """Secure whenever the request came over HTTPS (`walkapp serve --certfile`, or a trusted
+        proxy's X-Forwarded-Proto), so the cookie never travels in clear afterwards."""
+        return super().get_cookie_secure(app) or request.is_secure
 
     def get_expiration_time(self, app, session):
         expires = super().get_expiration_time(app, session)

@@ -25,7 +25,7 @@ def service_error(exc: ServiceError):
     response = jsonify(error_body(exc))
     response.status_code = exc.status
     if isinstance(exc, TooManyAttempts):
-        response.headers["Retry-After"] = "600"
+        response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 

@@ -15,7 +15,8 @@ from ..access import role_in
 from ..extensions import utcnow
 from ..i18n import taxonomy
 from ..models import Observation, Photo, Walk
-from ..services import capture, exports
+from ..ratelimit import failure_limiter
+from ..services import capture, exports, quotas
 from ..services.errors import Invalid, NotFound, TooManyAttempts
 from ..services.observation_filter import from_args
 from ..services.photo_store import PhotoStore
@@ -42,6 +43,11 @@ PARTICIPANT_ERRORS = (401, 404)
 
 def photo_store() -> PhotoStore:
     return PhotoStore(current_app.config["PHOTO_DIR"])
+
+
+def token_limits() -> quotas.TokenLimits:
+    """What one participant's token may store (services.quotas), from the settings."""
+    return quotas.TokenLimits.from_config(current_app.config)
 
 
 def answer(model, data: dict, status: int = 200):
@@ -115,11 +121,12 @@ def observation_dict(obs: Observation) -> dict:
     errors=(400, 404, 409, 413, 422, 429),
 )
 def join(join_code: str, data: JoinRequest):
-    limiter = current_app.extensions["walkapp.failure_limiter"]
-    address = request.remote_addr or "unknown"
-    if limiter.blocked("join", address):
-        raise TooManyAttempts({"join_code": "too_many_attempts"})
-    try:
+    with failure_limiter().attempt(
+        "join",
+        request.remote_addr or "unknown",
+        failures=(NotFound, capture.Conflict),
+        refusal=lambda wait: TooManyAttempts({"join_code": "too_many_attempts"}, retry_after=wait),
+    ):
         joined = capture.join_walk(
             join_code,
             consent=data.consent,
@@ -130,9 +137,6 @@ def join(join_code: str, data: JoinRequest):
             consent_at=data.consent_at,
             late_sync=timedelta(minutes=current_app.config["LATE_SYNC_MINUTES"]),
         )
-    except (NotFound, capture.Conflict):
-        limiter.failed("join", address)  # its own store, kept although the unit rolls back
-        raise
     return answer(
         JoinOut,
         {
@@ -159,11 +163,13 @@ def join(join_code: str, data: JoinRequest):
         201: ("stored", ObservationOut),
         200: ("already stored with the same content", ObservationOut),
     },
-    errors=(400, 401, 409, 413, 422),
+    errors=(400, 401, 409, 413, 422, 429),
 )
 def create_observation(data: ObservationIn):
     late_sync = timedelta(minutes=current_app.config["LATE_SYNC_MINUTES"])
-    obs, created = capture.submit_observation(g.participant, data.model_dump(), late_sync=late_sync)
+    obs, created = capture.submit_observation(
+        g.participant, data.model_dump(), late_sync=late_sync, limits=token_limits()
+    )
     return answer(ObservationOut, observation_dict(obs), 201 if created else 200)
 
 
@@ -226,7 +232,7 @@ def my_observations():
         201: ("stored", PhotoOut),
         200: ("the same photo was already attached", PhotoOut),
     },
-    errors=(401, 404, 413, 422),
+    errors=(401, 404, 413, 422, 429),
 )
 def upload_photo(obs_id: uuid.UUID):
     # Room for the multipart envelope around a photo of the largest size allowed.
@@ -234,7 +240,9 @@ def upload_photo(obs_id: uuid.UUID):
     upload = request.files.get("photo")
     if upload is None:
         raise Invalid({"photo": "photo_missing"})
-    photo, created = capture.add_photo(g.participant, obs_id, upload.read(), photo_store())
+    photo, created = capture.add_photo(
+        g.participant, obs_id, upload.read(), photo_store(), limits=token_limits()
+    )
     body = {
         **photo_ref(photo),
         "observation_id": photo.observation.uuid,
@@ -301,7 +309,8 @@ def photo_thumbnail(photo_id: int):
     errors=(400, 401, 403, 413, 422),
 )
 def append_track(data: TrackIn):
-    stored = capture.append_track(g.participant, [p.model_dump() for p in data.points])
+    points = [p.model_dump() for p in data.points]
+    stored = capture.append_track(g.participant, points, limits=token_limits())
     return answer(TrackOut, {"stored": stored}, 201)
 
 
@@ -361,15 +370,15 @@ def erase_me():
     errors=(400, 404, 413, 422, 429),
 )
 def erase_by_code(data: ErasureIn):
-    limiter = current_app.extensions["walkapp.failure_limiter"]
-    address = request.remote_addr or "unknown"
-    if limiter.blocked("erasure", address):
-        raise TooManyAttempts({"erasure_code": "too_many_attempts"})
-    try:
+    with failure_limiter().attempt(
+        "erasure",
+        request.remote_addr or "unknown",
+        failures=(NotFound,),
+        refusal=lambda wait: TooManyAttempts(
+            {"erasure_code": "too_many_attempts"}, retry_after=wait
+        ),
+    ):
         capture.erase_by_code(data.erasure_code, photo_store())
-    except NotFound:
-        limiter.failed("erasure", address)  # its own store, kept although the unit rolls back
-        raise
     return "", 204
 
 

@@ -237,6 +237,8 @@ AUDIT_ACTIONS = Vocabulary(
         Term("deactivate", "deactivation"),
         Term("reactivate", "reactivation"),
         Term("reset_password", "password reset"),
+        Term("sign_out", "sign-out everywhere"),
+        Term("unlock", "sign-in unlocked"),
         Term("archive", "archiving"),
         Term("unarchive", "taking out of the archive"),
     ),
@@ -300,6 +302,8 @@ AUDIT_FIELDS = Vocabulary(
         Term("recommendation", "recommendation"),
         Term("z", "z-score"),
         Term("p", "p-value"),
+        Term("sessions", "sessions ended"),
+        Term("failures", "failed sign-ins forgotten"),
     ),
 )
 

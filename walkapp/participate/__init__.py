@@ -22,6 +22,7 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
+from werkzeug.exceptions import TooManyRequests
 
 from ..api.schemas import TRACK_BATCH_MAX
 from ..domain import vocabularies
@@ -30,6 +31,7 @@ from ..domain.light import SUNRISE_ELEVATION, sun_elevation
 from ..domain.photos import PHOTO_MAX_SIDE
 from ..i18n import in_every_language, language_names, languages
 from ..models import Walk
+from ..ratelimit import failure_limiter
 from ..services.capture import find_walk_by_code
 from ..services.errors import NotFound
 from . import strings
@@ -80,14 +82,15 @@ def join_form():
 
 @bp.get("/j/<code>")
 def join_link(code: str):
-    limiter = current_app.extensions["walkapp.failure_limiter"]
-    address = request.remote_addr or "unknown"
-    if limiter.blocked("join", address):
-        abort(429)
     try:
-        walk = find_walk_by_code(code)
+        with failure_limiter().attempt(
+            "join",
+            request.remote_addr or "unknown",
+            failures=(NotFound,),
+            refusal=lambda wait: TooManyRequests(retry_after=wait),
+        ):
+            walk = find_walk_by_code(code)
     except NotFound:
-        limiter.failed("join", address)
         # A mistyped code: the home page's field again, with the code typed, to correct it.
         page = render_template(
             "participate/home.html",

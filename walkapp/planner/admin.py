@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_babel import ngettext
+from flask_login import current_user, login_required
 
 from ..domain.permissions import MANAGE_USERS, can
 from ..error_messages import flash_refusal, show_on_form
 from ..extensions import db
 from ..i18n import label
 from ..models import Project, User
+from ..ratelimit import failure_limiter
 from ..services import accounts
 from ..services import projects as project_service
 from ..services.errors import ServiceError
+from .auth import TOKEN_KEY
 from .blueprint import bp
 from .forms import (
     MemberRoleForm,
@@ -128,12 +131,12 @@ def user_password(user_id: int):
     form = PasswordForm()
     if not form.validate_on_submit():
         return _user_page(user, password_form=form, status=422)
+    # Setting one's own password keeps this session: the new password ends only the others.
+    mine = session.get(TOKEN_KEY) if user.id == current_user.id else None
     try:
-        accounts.reset_password(user, form.password.data, by=current_user.id)
+        accounts.reset_password(user, form.password.data, by=current_user.id, keep_session=mine)
     except ServiceError as exc:
         return _refused(exc, user)
-    if user.id == current_user.id:
-        login_user(user)  # keep this session: the new password ends only the others
     return _done(_("The password is changed. Give it to the person by another channel."), user)
 
 
@@ -147,6 +150,37 @@ def user_deactivate(user_id: int):
 @admin_required
 def user_reactivate(user_id: int):
     return _set_active(user_id, True)
+
+
+@bp.post("/admin/users/<int:user_id>/sign-out")
+@admin_required
+def user_sign_out_everywhere(user_id: int):
+    user = _user_or_404(user_id)
+    mine = session.get(TOKEN_KEY) if user.id == current_user.id else None
+    ended = accounts.sign_out_everywhere(user, by=current_user.id, keep=mine)
+    return _done(
+        ngettext(
+            "%(num)d session ended: every device must sign in again.",
+            "%(num)d sessions ended: every device must sign in again.",
+            ended,
+        ),
+        user,
+    )
+
+
+@bp.post("/admin/users/<int:user_id>/unlock")
+@admin_required
+def user_unlock(user_id: int):
+    user = _user_or_404(user_id)
+    forgotten = accounts.unlock_sign_in(user, limiter=failure_limiter(), by=current_user.id)
+    return _done(
+        ngettext(
+            "%(num)d failed sign-in forgotten: the account may sign in again.",
+            "%(num)d failed sign-ins forgotten: the account may sign in again.",
+            forgotten,
+        ),
+        user,
+    )
 
 
 def _set_active(user_id: int, active: bool):

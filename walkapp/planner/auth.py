@@ -1,5 +1,10 @@
 """Signing in and out; failed sign-ins throttled; idle sessions expire, except mid-walk.
 
+Every signed-in session has a record (models.UserSession) whose random token the cookie carries
+(`TOKEN_KEY`): Flask's signed cookie alone cannot be revoked, a record can. Signing out deletes
+the record, so a copy of the cookie taken before opens nothing; a new password, deactivation
+and an administrator's "sign out everywhere" delete all of the user's records.
+
 Sessions. A signed-in session is permanent and ends after PERMANENT_SESSION_LIFETIME without
 any request (WALKAPP_SESSION_HOURS, 8 by default); every request refreshes it. Exception: while
 the user facilitates an open walk (Walk.facilitator_id, status "open"), it never ends — a
@@ -16,7 +21,6 @@ flag is signed with the cookie, so nobody can set it by hand.
 
 from __future__ import annotations
 
-import hmac
 import math
 import time
 from urllib.parse import urlsplit
@@ -37,7 +41,7 @@ from flask_login import login_required, login_user, logout_user
 from ..domain import rules
 from ..extensions import login_manager
 from ..models import User
-from ..ratelimit import FailureLimiter
+from ..ratelimit import failure_limiter
 from ..services import accounts
 from ..services.errors import Invalid
 from ..sessions import KEEP_KEY
@@ -45,8 +49,7 @@ from .blueprint import bp
 from .forms import LoginForm
 
 SEEN_KEY = "seen"  # Unix time of the session's last request
-DEFAULT_LOGIN_FAILURE_LIMIT = "10 per 15 minutes"
-LIMITER_KEY = "walkapp.login_limiter"
+TOKEN_KEY = "sid"  # the token of the session's record (services.accounts.open_session)
 # Requests that neither refresh nor check a session: files anyone may fetch.
 PASSIVE_ENDPOINTS = frozenset(
     {"static", "participate.leaflet", "planner.vendor", "planner.map_vendor"}
@@ -56,23 +59,21 @@ login_manager.login_view = "planner.login"
 login_manager.login_message = _l("Please sign in to see this page.")
 
 
-def _session_user(value: object) -> tuple[int, str] | None:
-    """(user id, password digest) from the session's "_user_id" (User.get_id), or None."""
-    if not isinstance(value, str):
+def _session_user_id(value: object) -> int | None:
+    """The user id of the session's "_user_id" (User.get_id), or None."""
+    if not isinstance(value, str) or not value.isdigit() or len(value) >= 10:
         return None
-    user_id, _colon, digest = value.partition(":")
-    return (int(user_id), digest) if user_id.isdigit() and len(user_id) < 10 else None
+    return int(value)
 
 
 @login_manager.user_loader
 def load_user(value: str) -> User | None:
-    """The session's user. A deactivated account, or one whose password has changed since the
-    session began, is signed out at its next request."""
-    found = _session_user(value)
-    user = accounts.active_user(found[0]) if found else None
-    if user is None or not hmac.compare_digest(user.password_digest(), found[1]):
+    """The session's user, while its session record lives: signing out, a new password,
+    deactivation and "sign out everywhere" end it for every copy of the cookie."""
+    user_id, token = _session_user_id(value), session.get(TOKEN_KEY)
+    if user_id is None or not isinstance(token, str):
         return None
-    return user
+    return accounts.session_user(user_id, token)
 
 
 def _signed_in_user_id() -> int | None:
@@ -82,12 +83,11 @@ def _signed_in_user_id() -> int | None:
         current_app.config["SESSION_COOKIE_NAME"]
     ):
         return None
-    found = _session_user(session.get("_user_id"))
-    return found[0] if found else None
+    return _session_user_id(session.get("_user_id"))
 
 
 def _end_session() -> None:
-    for key in ("_user_id", "_fresh", "_id", SEEN_KEY, KEEP_KEY):
+    for key in ("_user_id", "_fresh", "_id", SEEN_KEY, KEEP_KEY, TOKEN_KEY):
         session.pop(key, None)
     flash(_("Your session has expired. Please sign in again."), "info")
 
@@ -124,18 +124,6 @@ def keep_session_during_open_walk(response):
     return response
 
 
-@bp.record_once
-def _make_login_limiter(state) -> None:
-    """Failed sign-ins, per address and per e-mail (LOGIN_FAILURE_LIMIT: "10 per 15 minutes")."""
-    config = state.app.config
-    limit = config.get("LOGIN_FAILURE_LIMIT", DEFAULT_LOGIN_FAILURE_LIMIT)
-    state.app.extensions[LIMITER_KEY] = FailureLimiter(limit, config["RATELIMIT_STORAGE_URI"])
-
-
-def login_limiter() -> FailureLimiter:
-    return current_app.extensions[LIMITER_KEY]
-
-
 def _safe_next(target: str | None) -> str | None:
     """Only a path of this site (never //elsewhere or https://elsewhere), and no control
     character (a CR LF would split the Location header)."""
@@ -148,6 +136,8 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def _signed_in(user: User):
+    session.clear()  # nothing of the anonymous session carries over (session fixation)
+    session[TOKEN_KEY] = accounts.open_session(user)
     login_user(user)
     session.permanent = True
     session[SEEN_KEY] = int(time.time())
@@ -164,7 +154,7 @@ def login():
                 form.email.data,
                 form.password.data,
                 address=request.remote_addr or "unknown",
-                limiter=login_limiter(),
+                limiter=failure_limiter(),
             )
         except accounts.LoginThrottled as exc:
             minutes = math.ceil(exc.retry_after / 60)
@@ -190,7 +180,10 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    token = session.get(TOKEN_KEY)
+    if isinstance(token, str):
+        accounts.end_session(token)
     logout_user()
-    session.pop(SEEN_KEY, None)
-    session.pop(KEEP_KEY, None)
+    for key in (SEEN_KEY, KEEP_KEY, TOKEN_KEY):
+        session.pop(key, None)
     return redirect(url_for("participate.home"))

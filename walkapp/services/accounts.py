@@ -10,7 +10,10 @@ Errors carry codes, not sentences ({"email": "email_taken"}): walkapp.error_mess
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 
 import sqlalchemy as sa
@@ -19,8 +22,8 @@ from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain.vocabularies import MEMBER_ROLES, USER_ROLES
-from ..extensions import db
-from ..models import Project, ProjectMember, User, Walk
+from ..extensions import db, utcnow
+from ..models import Project, ProjectMember, User, UserSession, Walk
 from ..ratelimit import FailureLimiter
 from . import audit
 from .errors import Conflict, Invalid, NotFound, Problem, TooManyAttempts
@@ -28,15 +31,15 @@ from .errors import Conflict, Invalid, NotFound, Problem, TooManyAttempts
 # CNIL's recommendation for an account protected by a password alone (no second factor).
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 200
-LOGIN_SCOPES = ("login-address", "login-email")
+# However active, a session ends this long after its sign-in (OWASP's absolute timeout).
+SESSION_MAX_AGE = timedelta(days=30)
 
 
 class LoginThrottled(TooManyAttempts):
-    """Too many failed sign-ins from this address or for this e-mail: wait `retry_after` s."""
+    """Too many failed sign-ins from this address, or for this account from it."""
 
     def __init__(self, retry_after: int):
-        super().__init__({"login": "login_throttled"})
-        self.retry_after = retry_after
+        super().__init__({"login": "login_throttled"}, retry_after=retry_after)
 
 
 @dataclass(frozen=True)
@@ -62,24 +65,92 @@ def _dummy_hash() -> str:
 def authenticate(email: str, password: str, *, address: str, limiter: FailureLimiter) -> User:
     """The active user with this e-mail and password.
 
-    Raises LoginThrottled while the address or the e-mail has spent its failures (even for the
-    right password: answering it would tell a guesser they found it), Invalid otherwise. Only
-    failures count.
+    Failures count per address (LOGIN_FAILURE_LIMIT) and per address and account
+    (LOGIN_ACCOUNT_FAILURE_LIMIT), never per account alone: a stranger elsewhere cannot lock a
+    planner out. Raises LoginThrottled while either is spent (even for the right password:
+    answering it would tell a guesser they found it), Invalid otherwise.
     """
-    keys = tuple(zip(LOGIN_SCOPES, (address, normalize_email(email)), strict=True))
-    blocked = [
-        limiter.retry_after(scope, key) for scope, key in keys if limiter.blocked(scope, key)
-    ]
-    if blocked:
-        raise LoginThrottled(max(blocked))
-    user = db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+    email = normalize_email(email)
+    keys = (("login-address", (address,)), ("login-account", (email, address)))
+    waits = [limiter.retry_after(scope, *key) for scope, key in keys]
+    if any(waits):
+        raise LoginThrottled(max(waits))
+    user = db.session.scalar(sa.select(User).where(User.email == email))
     # Hash something even for an unknown e-mail, so the answer time tells nothing.
     hashed = user.password_hash if user is not None else _dummy_hash()
     if not check_password_hash(hashed, password) or user is None or not user.active:
-        for scope, key in keys:
-            limiter.failed(scope, key)
+        # Counted at once, atomically: the attempt beyond the limit is refused as throttled.
+        waits = [limiter.failed(scope, *key) for scope, key in keys]
+        if any(waits):
+            raise LoginThrottled(max(waits))
         raise Invalid({"email": "wrong_credentials"})
     return user
+
+
+def unlock_sign_in(user: User, *, limiter: FailureLimiter, by: int | None) -> int:
+    """Forget the failed sign-ins for this account from every address (no e-mail recovery is
+    configured: an administrator lets her try again). Returns how many were forgotten."""
+    forgotten = limiter.clear("login-account", user.email)
+    audit.record(
+        "unlock", "user", user.id, user_id=by, details={"email": user.email, "failures": forgotten}
+    )
+    db.session.flush()
+    return forgotten
+
+
+# --- Sessions -----------------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(user: User) -> str:
+    """A new signed-in session of `user`: the token for its cookie (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(token_hash=_token_hash(token), user_id=user.id))
+    db.session.flush()
+    return token
+
+
+def session_user(user_id: int, token: str) -> User | None:
+    """The active user whose session this token opened, unless it has ended."""
+    query = (
+        sa.select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            User.id == user_id,
+            User.active.is_(True),
+            UserSession.token_hash == _token_hash(token),
+            UserSession.created_at > utcnow() - SESSION_MAX_AGE,
+        )
+    )
+    return db.session.scalar(query)
+
+
+def end_session(token: str) -> None:
+    """Sign out: this session's cookie, and every copy of it, opens nothing any more."""
+    db.session.execute(sa.delete(UserSession).where(UserSession.token_hash == _token_hash(token)))
+
+
+def end_sessions(user: User, *, keep: str | None = None) -> int:
+    """End every session of the user (but the one of token `keep`); how many ended. Also drops
+    sessions of anyone older than SESSION_MAX_AGE, which open nothing any more."""
+    query = sa.delete(UserSession).where(UserSession.user_id == user.id)
+    if keep is not None:
+        query = query.where(UserSession.token_hash != _token_hash(keep))
+    ended = db.session.execute(query).rowcount
+    old = sa.delete(UserSession).where(UserSession.created_at <= utcnow() - SESSION_MAX_AGE)
+    db.session.execute(old)
+    return ended
+
+
+def sign_out_everywhere(user: User, *, by: int | None, keep: str | None = None) -> int:
+    """An administrator's "sign out everywhere" (a lost laptop, a shared computer)."""
+    ended = end_sessions(user, keep=keep)
+    audit.record("sign_out", "user", user.id, user_id=by, details={"sessions": ended})
+    db.session.flush()
+    return ended
 
 
 def active_user(user_id: int) -> User | None:
@@ -199,15 +270,21 @@ def set_active(user: User, active: bool, *, by: int | None) -> bool:
             raise Conflict({"active": "deactivate_self"})
         _keep_an_admin(user)
     user.active = active
+    if not active:
+        end_sessions(user)
     action = "reactivate" if active else "deactivate"
     audit.record(action, "user", user.id, user_id=by, details={"email": user.email})
     db.session.flush()
     return True
 
 
-def reset_password(user: User, password: str, *, by: int | None) -> None:
+def reset_password(
+    user: User, password: str, *, by: int | None, keep_session: str | None = None
+) -> None:
+    """A new password ends the user's sessions (but `keep_session`: the one setting it)."""
     _check_password(password)
     user.set_password(password)
+    end_sessions(user, keep=keep_session)
     # Never the password, nor its hash.
     audit.record("reset_password", "user", user.id, user_id=by, details={"email": user.email})
     db.session.flush()

@@ -32,6 +32,7 @@ from ..models import (
     TrackPoint,
     Walk,
 )
+from . import quotas
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .photo_store import PhotoStore
 
@@ -248,9 +249,14 @@ def _same_content(obs: Observation, fields: dict[str, Any]) -> bool:
 
 
 def submit_observation(
-    participant: Participant, fields: dict[str, Any], *, late_sync: timedelta
+    participant: Participant,
+    fields: dict[str, Any],
+    *,
+    late_sync: timedelta,
+    limits: quotas.TokenLimits | None = None,
 ) -> tuple[Observation, bool]:
-    """Store a spot; the same client id again with the same content returns the stored one.
+    """Store a spot; the same client id again with the same content returns the stored one
+    (and spends nothing of the token's `limits`).
 
     Returns (observation, created).
     """
@@ -259,6 +265,8 @@ def submit_observation(
     existing = db.session.scalar(sa.select(Observation).where(Observation.uuid == obs_uuid))
     if existing is not None:
         return _replayed(existing, participant, fields), False
+    if limits is not None:
+        quotas.check_new_spot(participant, limits)
     walk = participant.walk
     _check_time(walk, fields["recorded_at"], late_sync)
     obs = Observation(
@@ -325,19 +333,29 @@ def list_observations(participant: Participant) -> list[Observation]:
 
 
 def add_photo(
-    participant: Participant, obs_uuid: uuid.UUID, data: bytes, store: PhotoStore
+    participant: Participant,
+    obs_uuid: uuid.UUID,
+    data: bytes,
+    store: PhotoStore,
+    *,
+    limits: quotas.TokenLimits | None = None,
 ) -> tuple[Photo, bool]:
-    """Attach a photo (metadata stripped, resized) to my spot. Returns (photo, created)."""
+    """Attach a photo (metadata stripped, resized) to my spot. Returns (photo, created). The
+    same photo again returns the stored one and spends nothing of the token's `limits`."""
     obs = get_own_observation(participant, obs_uuid)
     digest = sha256_hex(data)
     stored = db.session.scalar(sa.select(StoredFile).where(StoredFile.sha256 == digest))
+    photo = None
+    if stored is not None:
+        photo = db.session.scalar(
+            sa.select(Photo).where(Photo.observation_id == obs.id, Photo.file_id == stored.id)
+        )
+    if photo is None and limits is not None:
+        quotas.check_new_photo(participant, limits)  # before the work of processing it
     if stored is None:
         stored = _store_file(digest, data, store)
     # If an erasure unlinked the same file meanwhile, it is written again once this commits.
     unit_of_work.after_commit(ensure_file, stored, data, store)
-    photo = db.session.scalar(
-        sa.select(Photo).where(Photo.observation_id == obs.id, Photo.file_id == stored.id)
-    )
     if photo is not None:
         return photo, False
     photo = Photo(observation=obs, file=stored)
@@ -461,7 +479,12 @@ def erase_by_code(typed_code: str, store: PhotoStore) -> None:
 # --- Route trace --------------------------------------------------------------------------------
 
 
-def append_track(participant: Participant, points: list[dict[str, Any]]) -> int:
+def append_track(
+    participant: Participant,
+    points: list[dict[str, Any]],
+    *,
+    limits: quotas.TokenLimits | None = None,
+) -> int:
     """Append points to my route trace; points already stored (retries) are skipped."""
     if not participant.track_consent:
         raise Forbidden({"track": "track_not_agreed"})
@@ -477,6 +500,8 @@ def append_track(participant: Participant, points: list[dict[str, Any]]) -> int:
     for p in points:
         if p["t"] not in known:
             new[p["t"]] = p  # the same instant twice in one batch counts once
+    if limits is not None:
+        quotas.check_track(participant, limits, len(new))
     db.session.add_all(
         TrackPoint(
             participant_id=participant.id,

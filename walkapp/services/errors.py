@@ -85,4 +85,10 @@ class Invalid(ServiceError):
 
 
 class TooManyAttempts(ServiceError):
+    """Too many attempts: wait `retry_after` seconds (the answer's Retry-After)."""
+
     status = 429
+
+    def __init__(self, problems: Mapping[str, str | Problem] | str, *, retry_after: int):
+        super().__init__(problems)
+        self.retry_after = retry_after

@@ -1,0 +1,93 @@
+"""What one participant's token may store, so that a stolen token cannot fill the disk.
+
+The limits sit far above what a real outbox sends — DESIGN's burst (500 spots from 50 phones
+within 5 s) and 200 spots from one phone in a minute pass untouched — and are counted from the
+stored rows themselves: every worker sees the same numbers, and a resent spot or photo, which
+stores nothing new, spends nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from ..extensions import db, utcnow
+from ..models import Observation, Participant, Photo, StoredFile, TrackPoint
+from ..ratelimit import Limit
+from .errors import Problem, TooLarge, TooManyAttempts
+
+
+@dataclass(frozen=True)
+class TokenLimits:
+    spots: Limit  # new spots per participant per window
+    photos: Limit  # new photos per participant per window
+    photo_bytes: int  # stored photo bytes per participant, in all
+    track_points: int  # route-trace points per participant, in all
+
+    @classmethod
+    def from_config(cls, config) -> TokenLimits:
+        return cls(
+            spots=Limit.parse(config["SPOT_LIMIT"]),
+            photos=Limit.parse(config["PHOTO_LIMIT"]),
+            photo_bytes=int(config["PHOTO_QUOTA_MB"] * 1024 * 1024),
+            track_points=int(config["TRACK_POINT_QUOTA"]),
+        )
+
+
+def _retry_after(times: list[datetime], limit: Limit, now: datetime) -> int:
+    """Seconds until the count of `times` (newest first) drops below the limit, or 0."""
+    if len(times) < limit.amount:
+        return 0
+    frees_at = times[limit.amount - 1] + timedelta(seconds=limit.seconds)
+    return max(1, math.ceil((frees_at - now).total_seconds()))
+
+
+def _recent(column, where, limit: Limit, now: datetime) -> list[datetime]:
+    since = now - timedelta(seconds=limit.seconds)
+    query = sa.select(column).where(*where, column >= since).order_by(column.desc())
+    return list(db.session.scalars(query.limit(limit.amount)))
+
+
+def check_new_spot(participant: Participant, limits: TokenLimits) -> None:
+    now = utcnow()
+    column = Observation.received_at
+    times = _recent(column, (Observation.participant_id == participant.id,), limits.spots, now)
+    wait = _retry_after(times, limits.spots, now)
+    if wait:
+        raise TooManyAttempts({"id": "too_many_spots"}, retry_after=wait)
+
+
+def _photos_of(participant: Participant):
+    return Photo.observation_id.in_(
+        sa.select(Observation.id).where(Observation.participant_id == participant.id)
+    )
+
+
+def check_new_photo(participant: Participant, limits: TokenLimits) -> None:
+    """Before a photo is processed: not too many lately, and her stored photos under the quota
+    (so the one that crosses it is the last accepted: at most one photo beyond)."""
+    now = utcnow()
+    times = _recent(Photo.created_at, (_photos_of(participant),), limits.photos, now)
+    wait = _retry_after(times, limits.photos, now)
+    if wait:
+        raise TooManyAttempts({"photo": "too_many_photos"}, retry_after=wait)
+    used = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(StoredFile.byte_size), 0))
+        .select_from(Photo)
+        .join(StoredFile, StoredFile.id == Photo.file_id)
+        .where(_photos_of(participant))
+    )
+    if used >= limits.photo_bytes:
+        quota = round(limits.photo_bytes / 1024 / 1024)
+        raise TooLarge({"photo": Problem("photo_quota", max=quota)})
+
+
+def check_track(participant: Participant, limits: TokenLimits, adding: int) -> None:
+    stored = db.session.scalar(
+        sa.select(sa.func.count()).where(TrackPoint.participant_id == participant.id)
+    )
+    if stored + adding > limits.track_points:
+        raise TooLarge({"points": Problem("track_quota", max=limits.track_points)})
