@@ -17,6 +17,7 @@ from typing import TypeVar
 from babel import Locale
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, force_locale, format_decimal, get_locale, gettext, pgettext
+from markupsafe import Markup
 
 from .domain.vocabularies import BY_NAME, TAXONOMY, Vocabulary
 
@@ -69,6 +70,26 @@ def select_locale() -> str:
     return request.accept_languages.best_match(offered, default=DEFAULT_LANGUAGE)
 
 
+# Typed text shown among the app's own words is isolated, so that its direction (an Arabic
+# name, a right-to-left override U+202E) stays inside it: <bdi> in HTML, FSI ... PDI where no
+# markup can go (<title>, <option>, attributes).
+FSI, PDI = "\u2068", "\u2069"
+
+
+def bdi(text: object) -> Markup:
+    """`text` escaped, in a <bdi> (nothing for None or "")."""
+    if text is None or text == "":
+        return Markup("")
+    return Markup("<bdi>%s</bdi>") % (text,)
+
+
+def isolate(text: object) -> str:
+    """`text` between FSI and PDI, as plain text (still escaped by the template)."""
+    if text is None or text == "":
+        return ""
+    return f"{FSI}{text}{PDI}"
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))
@@ -76,6 +97,8 @@ def init_app(app: Flask) -> None:
     folders = app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")
     app.extensions[EXTENSION_KEY] = find_languages(folders)
     app.add_template_filter(format_local, "local")
+    app.add_template_filter(bdi, "bdi")
+    app.add_template_filter(isolate, "isolate")
     app.jinja_env.globals["format_position"] = format_position
     app.jinja_env.globals["LANGUAGES"] = app.extensions[EXTENSION_KEY]
     app.jinja_env.globals["label"] = label
@@ -88,7 +111,9 @@ def init_app(app: Flask) -> None:
     def remember_language(response):
         lang = request.args.get("lang")
         if lang in languages() and request.cookies.get(LANG_COOKIE) != lang:
-            response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="Lax")
+            response.set_cookie(
+                LANG_COOKIE, lang, max_age=365 * 86400, samesite="Lax", secure=request.is_secure
+            )
         return response
 
 

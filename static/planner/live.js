@@ -7,7 +7,8 @@
  * applied, so a retry after a lost answer changes nothing. A cell leaves the queue only when the
  * server has answered for that very edit (a tap during the request stays queued).
  *
- * Data from the server or the user is written with textContent, never innerHTML.
+ * Data from the server or the user is written with textContent, never innerHTML; typed text
+ * (comments, notes) is isolated (dir="auto", <bdi>), so that its direction stays inside it.
  */
 (function () {
   "use strict";
@@ -296,6 +297,7 @@
     if (spot.comment) {
       const comment = document.createElement("p");
       comment.className = "comment";
+      comment.dir = "auto";
       comment.textContent = spot.comment;
       li.appendChild(comment);
     }
@@ -305,7 +307,9 @@
   function noteItem(note, queued) {
     const li = document.createElement("li");
     const where = note.stop ? fmt(S.stop, { n: note.stop }) : S.whole_walk;
-    li.textContent = (note.time ? note.time + " · " : "") + where + " — " + note.text;
+    const text = document.createElement("bdi");
+    text.textContent = note.text;
+    li.append((note.time ? note.time + " · " : "") + where + " — ", text);
     if (queued) li.classList.add("is-pending");
     return li;
   }

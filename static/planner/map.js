@@ -1,7 +1,8 @@
 /* The project map's own code, called by the folium document (planner/maps_folium.py).
  *
  * Text that came from people (comments) reaches the page here only through textContent:
- * nothing of a hexagon's details is ever parsed as HTML. The markers' popups are HTML that
+ * nothing of a hexagon's details is ever parsed as HTML. It gets dir="auto": its own
+ * direction, and a right-to-left override (U+202E) in it stays inside it. The markers' popups are HTML that
  * the server escaped (domain.maps.popup_text).
  */
 (function () {
@@ -41,7 +42,11 @@
     );
     item.appendChild(el("p", null, spot.time + " · " + spot.light));
     if (spot.position) item.appendChild(el("p", "walk-position", spot.position));
-    if (spot.comment) item.appendChild(el("p", "walk-comment", spot.comment));
+    if (spot.comment) {
+      var comment = el("p", "walk-comment", spot.comment);
+      comment.dir = "auto";
+      item.appendChild(comment);
+    }
     (spot.thumbnails || []).slice(0, 1).forEach(function (url) {
       if (typeof url !== "string" || url.charAt(0) !== "/" || url.charAt(1) === "/") return;
       var img = el("img", "walk-thumb");

@@ -48,7 +48,9 @@
   if (outline) outline.addTo(map);
   for (const stop of data.stops || []) {
     const label = document.createElement("span"); // text, never markup: names are typed
-    label.textContent = fmt(data.labels.stop, stop.number) + " · " + stop.name;
+    const name = document.createElement("bdi"); // its own direction (a U+202E stays inside)
+    name.textContent = stop.name;
+    label.append(fmt(data.labels.stop, stop.number) + " · ", name);
     // Not clickable: a tap on a stop places the spot where tapped, like anywhere else.
     L.circleMarker([stop.lat, stop.lon], {
       radius: 7,

@@ -1,6 +1,6 @@
 /* walkapp: the screens and the way between them — join (consent, profile, erasure code), the
  * app's tabs, erasure; and the language, switched without network. */
-import { nextLanguage } from "./i18n.js";
+import { isolate, nextLanguage } from "./i18n.js";
 import * as box from "./outbox.js";
 import { walkCentre } from "./position.js";
 import { openEdit, openSpots, renderSpots } from "./spots.js";
@@ -8,7 +8,7 @@ import { app, local } from "./state.js";
 import { renderStops } from "./stop.js";
 import { renderSync } from "./syncbar.js";
 import { forgetCurrent, openTag } from "./tag.js";
-import { $, all, chosen, say, t, term } from "./ui.js";
+import { $, all, chosen, relabel, say, t, term } from "./ui.js";
 import { CLOSED, PROBABLY_OVER, UNKNOWN, walkState } from "./walkstatus.js";
 
 const APP_SCREENS = ["tag", "stop", "spots", "edit"];
@@ -17,7 +17,7 @@ const APP_SCREENS = ["tag", "stop", "spots", "edit"];
 
 export function applyLanguage() {
   document.documentElement.lang = app.lang;
-  for (const el of all("[data-t]")) el.textContent = t(el.dataset.t, el.dataset.tArgs ? JSON.parse(el.dataset.tArgs) : null);
+  for (const el of all("[data-t]")) relabel(el);
   for (const el of all("[data-t-aria]")) el.setAttribute("aria-label", t(el.dataset.tAria));
   if (app.taxonomy) {
     for (const el of all("[data-vocab]")) {
@@ -84,7 +84,9 @@ export function show(name, options) {
   if (name === "tag") openTag();
   if (name === "stop") renderStops();
   if (name === "spots") openSpots();
-  document.title = `${screen ? screen.querySelector("h1").textContent : ""} · walkapp`;
+  const heading = screen ? screen.querySelector("h1") : null;
+  const typed = heading && heading.querySelector("bdi"); // the walk's title, typed by a planner
+  document.title = `${heading ? (typed ? isolate(heading.textContent) : heading.textContent) : ""} · walkapp`;
 }
 
 export async function route(options) {

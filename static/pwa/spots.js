@@ -6,7 +6,7 @@ import { currentWalkState } from "./screens.js";
 import { app } from "./state.js";
 import { flushSoon } from "./syncbar.js";
 import { resetDetails } from "./tag.js";
-import { $, all, button, chosen, ensureMap, forgetThumbs, ratingsOf, say, setRatings, showThumb, t, vocabLabel } from "./ui.js";
+import { $, all, button, chosen, ensureMap, forgetThumbs, pieces, ratingsOf, say, setRatings, showThumb, t, vocabLabel } from "./ui.js";
 import { CLOSED } from "./walkstatus.js";
 
 // The sentence of each refusal code (delivery.judge); any other: "invalid", with the detail.
@@ -83,11 +83,11 @@ export async function renderSpots() {
   }
 }
 
-// "Stop 2: Parvis de la gare" for a stop's rating, else nothing.
+// "Stop 2: Parvis de la gare" for a stop's rating (the name in a <bdi>), else nothing.
 function stopOf(spot) {
   const id = spot.body.stop_id;
   const stop = id && app.session && (app.session.walk.stops || []).find((s) => s.id === id);
-  return stop ? t("stop.name", { n: stop.number, name: stop.name }) : null;
+  return stop ? pieces("stop.name", { n: stop.number, name: stop.name }, ["name"]) : null;
 }
 
 function spotItem(spot, n, closed) {
@@ -100,10 +100,12 @@ function spotItem(spot, n, closed) {
   title.textContent = t("spots.item", { n, what });
   const meta = document.createElement("p");
   meta.className = spot.problem ? "small error" : "small";
-  meta.textContent = [timeOf(spot), stopOf(spot), stateTextOf(spot)].filter(Boolean).join(" · ");
+  const parts = [timeOf(spot), stopOf(spot), stateTextOf(spot)].filter(Boolean);
+  meta.replaceChildren(...parts.flatMap((part, i) => (i ? [" · "] : []).concat(part)));
   li.append(title, meta);
   if (spot.body.comment) {
     const comment = document.createElement("p");
+    comment.dir = "auto"; // her own words, in their own direction
     comment.textContent = spot.body.comment; // text, never HTML
     li.appendChild(comment);
   }

@@ -6,7 +6,7 @@ import * as box from "./outbox.js";
 import { choosePosition, nearestStop } from "./position.js";
 import { app } from "./state.js";
 import { flushSoon } from "./syncbar.js";
-import { $, all, chosen, ratingsOf, say, t } from "./ui.js";
+import { $, all, chosen, pieces, ratingsOf, say } from "./ui.js";
 
 let categoryTouched = false; // she chose the category herself: the ratings no longer set it
 const guard = createGuard();
@@ -44,7 +44,7 @@ export function renderStops() {
     input.value = String(stop.id);
     input.checked = selected ? selected === String(stop.id) : nearest ? nearest.id === stop.id : stop === stops[0];
     const text = document.createElement("span");
-    text.textContent = t("stop.name", { n: stop.number, name: stop.name });
+    text.replaceChildren(...pieces("stop.name", { n: stop.number, name: stop.name }, ["name"]));
     label.append(input, text);
     list.appendChild(label);
   }

@@ -12,7 +12,7 @@ import { shrinkPhoto } from "./photo.js";
 import { accuracyWords, choosePosition, createWatcher, isFresh, lateFixFits, tracePointDue } from "./position.js";
 import { app, local } from "./state.js";
 import { flushSoon } from "./syncbar.js";
-import { $, all, chosen, ensureMap, ratingsOf, say, showThumb, t } from "./ui.js";
+import { $, all, chosen, ensureMap, ratingsOf, say, sayIsolated, showThumb, t } from "./ui.js";
 
 const THUMB_SIDE = 240; // the thumbnail kept on the phone for "my spots"
 const PENDING_KEY = "pendingSpot"; // IndexedDB (kv): the spot waiting for its position
@@ -307,7 +307,7 @@ function renderPendingStops() {
     const b = document.createElement("button");
     b.type = "button";
     b.className = "secondary";
-    say(b, "stop.name", { n: stop.number, name: stop.name });
+    sayIsolated(b, "stop.name", { n: stop.number, name: stop.name }, ["name"]);
     b.addEventListener("click", () => {
       const place = choosePosition({ stop });
       if (place) placePending({ ...place, stop_id: stop.id });

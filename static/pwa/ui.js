@@ -1,5 +1,5 @@
 /* walkapp: small DOM helpers shared by the screens, and the sentences in the current language. */
-import { translate } from "./i18n.js";
+import { translate, translatePieces } from "./i18n.js";
 import { create as createMap } from "./map.js";
 import { app } from "./state.js";
 
@@ -12,6 +12,7 @@ export function t(key, args) {
 
 // Show a sentence and remember its key, so that a language switch shows it again translated.
 export function say(element, key, args) {
+  delete element.dataset.tTyped;
   if (!key) {
     element.textContent = "";
     delete element.dataset.t;
@@ -22,6 +23,32 @@ export function say(element, key, args) {
   if (args) element.dataset.tArgs = JSON.stringify(args);
   else delete element.dataset.tArgs;
   element.textContent = t(key, args);
+}
+
+// Typed text (a stop's name) in a <bdi>: it keeps its own direction inside the sentence.
+export function bdi(text) {
+  const b = document.createElement("bdi");
+  b.textContent = text;
+  return b;
+}
+
+// A sentence as nodes, its `typed` arguments each in a <bdi>.
+export function pieces(key, args, typed) {
+  return translatePieces(app.data.strings, app.lang, key, args, typed).map((p) => (typeof p === "string" ? p : bdi(p.typed)));
+}
+
+// say() for a sentence with typed arguments (their names in `typed`).
+export function sayIsolated(element, key, args, typed) {
+  say(element, key, args);
+  element.dataset.tTyped = typed.join(" ");
+  element.replaceChildren(...pieces(key, args, typed));
+}
+
+// A remembered sentence shown again in the current language (a language switch).
+export function relabel(element) {
+  const args = element.dataset.tArgs ? JSON.parse(element.dataset.tArgs) : null;
+  if (element.dataset.tTyped) element.replaceChildren(...pieces(element.dataset.t, args, element.dataset.tTyped.split(" ")));
+  else element.textContent = t(element.dataset.t, args);
 }
 
 export function term(vocab, code) {

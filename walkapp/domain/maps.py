@@ -8,6 +8,8 @@ way to map hexagons whose details the browser asks for when a planner clicks one
 Every user-typed string that reaches a popup or a tooltip goes through popup_text(): folium
 writes popup and tooltip text into JavaScript template literals and then into innerHTML, where
 HTML escaping alone is not enough (PITFALLS.md: `${...}` and backslash-backtick still run).
+Typed text inside a sentence is also isolated (popup_isolated: a <bdi>), so that a right-to-left
+override (U+202E) in it cannot turn the rest of the sentence around.
 """
 
 from __future__ import annotations
@@ -52,6 +54,11 @@ def popup_text(text: object) -> str:
     if text is None:
         return ""
     return str(escape(str(text))).translate(_EXTRA_ESCAPES)
+
+
+def popup_isolated(text: object) -> str:
+    """popup_text(text) in a <bdi>: typed text among other words of a popup or tooltip."""
+    return f"<bdi>{popup_text(text)}</bdi>"
 
 
 def feeling_colour(mean_feeling: float) -> str:

@@ -37,7 +37,7 @@ from markupsafe import Markup
 
 from ..domain import maps as domain
 from ..domain.thresholds import HEAT_WEIGHTS
-from ..i18n import label
+from ..i18n import isolate, label
 from ..models import Observation, Project
 from ..participate.assets import assets
 from ..resources import npm_dist
@@ -185,7 +185,7 @@ def spot_popup(obs: Observation, timezone: str) -> str:
         f'<p class="walk-position">{esc(position_text(obs))}</p>',
     ]
     if obs.comment:
-        parts.append(f'<p class="walk-comment">{esc(obs.comment)}</p>')
+        parts.append(f'<p class="walk-comment" dir="auto">{esc(obs.comment)}</p>')
     for photo in obs.photos[:1]:
         src = url_for("api.photo_thumbnail", photo_id=photo.id)
         alt = _("Photo of this spot")
@@ -268,12 +268,12 @@ def _stop_layer(walk_ids: list[int]) -> folium.FeatureGroup | None:
         return None
     group = folium.FeatureGroup(name=_("Stops of the walks"))
     for stop in stops:
-        text = _(
-            "Stop %(number)s: %(name)s (%(event)s)",
-            number=stop.number,
-            name=stop.name,
-            event=stop.walk.title,
-        )
+        # The sentence escaped as a whole, then the typed names put in, each escaped and isolated.
+        text = domain.popup_text(_("Stop %(number)s: %(name)s (%(event)s)")) % {
+            "number": stop.number,
+            "name": domain.popup_isolated(stop.name),
+            "event": domain.popup_isolated(stop.walk.title),
+        }
         folium.CircleMarker(
             (stop.lat, stop.lon),
             radius=7,
@@ -283,7 +283,7 @@ def _stop_layer(walk_ids: list[int]) -> folium.FeatureGroup | None:
             fill_color="#ffd700",
             fill_opacity=1,
             class_name="walk-stop",
-            tooltip=folium.Tooltip(domain.popup_text(text)),
+            tooltip=folium.Tooltip(text),
         ).add_to(group)
     return group
 
@@ -380,5 +380,5 @@ def map_document(
         stops.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     Legend(_legend(aggregated, stops is not None)).add_to(m)
-    title = _("Map of %(name)s", name=project.name)
+    title = _("Map of %(name)s", name=isolate(project.name))
     return MapDocument(_finish(m.get_root().render(), title, nonce), n, aggregated)
