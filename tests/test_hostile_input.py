@@ -299,3 +299,108 @@ def test_proxy_form_refuses_another_walks_stop(client, open_team, make_walk):
     r = client.post(f"/planner/events/{walk.id}/proxy", data=data)
     assert r.status_code == 422
     assert count(Participant) == 0 and count(Observation) == 0
+
+
+# --- 6. Dates near the years 1 and 9999 (tests/test_hostile_forms.py found them) ------------
+
+YEARS_EN = "A date between the years 2000 and 2100."
+
+
+@pytest.mark.parametrize("field", ["starts_at", "ends_at"])
+@pytest.mark.parametrize("value", ["0001-01-01T00:00", "9999-12-31T23:59", "1999-12-31T23:59"])
+def test_event_times_out_of_the_years_are_422_not_an_overflow(client, team, field, value):  # noqa: F811
+    # 0001-01-01 00:00 in Paris is 23:50:39 the day before in UTC: before the year 1, an
+    # OverflowError (500) in services.events.local_to_utc.
+    login(client, team.planner)
+    walks = count(Walk)
+    for url in (
+        f"/planner/projects/{team.project.id}/events/new",
+        f"/planner/events/{team.walk.id}/edit",
+    ):
+        r = client.post(url, data=form_data(**{field: value}), query_string={"lang": "en"})
+        assert r.status_code == 422, url
+        assert YEARS_EN in r.get_data(as_text=True)
+    assert count(Walk) == walks
+
+
+def test_proxy_spot_time_out_of_the_years_is_422_not_an_overflow(client, open_team):
+    walk = open_team.walk
+    login(client, open_team.facilitator)
+    page = client.get(f"/planner/events/{walk.id}/proxy").get_data(as_text=True)
+    nonce = re.search(r'id="nonce" name="nonce" type="hidden" value="([^"]+)"', page).group(1)
+    for value in ("0001-01-01T00:00", "9999-12-31T23:59"):
+        r = client.post(
+            f"/planner/events/{walk.id}/proxy",
+            data=proxy_form(walk, nonce, **{"spots-0-recorded_at": value}),
+            query_string={"lang": "en"},
+        )
+        assert r.status_code == 422 and YEARS_EN in r.get_data(as_text=True)
+    assert count(Participant) == 0 and count(Observation) == 0
+
+
+def test_wtforms_messages_of_form_rows_are_french(client, open_team):
+    # The rows of the stops and of the proxy spots are plain WTForms forms: their own messages
+    # ("Not a valid datetime value.") came in English on a French page.
+    walk = open_team.walk
+    login(client, open_team.facilitator)
+    page = client.get(f"/planner/events/{walk.id}/proxy").get_data(as_text=True)
+    nonce = re.search(r'id="nonce" name="nonce" type="hidden" value="([^"]+)"', page).group(1)
+    r = client.post(
+        f"/planner/events/{walk.id}/proxy",
+        data=proxy_form(walk, nonce, **{"spots-0-recorded_at": "2026-13-45"}),
+    )
+    text = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert "N&#39;est pas une date/heure valide." in text
+    assert "Not a valid datetime value" not in text
+    login(client, open_team.planner)
+    r = client.post(
+        f"/planner/projects/{open_team.project.id}/events/new",
+        data=form_data(**{"stops-0-name": "x" * 201}),
+    )
+    assert r.status_code == 422 and "Field cannot be longer" not in r.get_data(as_text=True)
+
+
+# --- 7. The moderation forms' `next` with a CR LF (tests/test_hostile_forms.py) -------------
+
+
+@pytest.mark.parametrize("suffix", ["?a=\r\nSet-Cookie:%20x=1", "?a=\x00", "#\x7f"])
+def test_moderation_next_with_control_characters_goes_back_to_triage(
+    client, open_team, join, suffix
+):
+    token = join(open_team.walk)[0]
+    assert client.post("/api/v1/observations", headers=auth(token), json=spot()).status_code == 201
+    obs = db.session.scalar(sa.select(Observation))
+    login(client, open_team.planner)
+    triage = f"/planner/projects/{open_team.project.id}/observations"
+    for action, data in (("hide", {"reason": "Injure"}), ("unhide", {})):
+        r = client.post(
+            f"/planner/projects/{open_team.project.id}/observations/{obs.id}/{action}",
+            data={**data, "next": triage + suffix},
+        )
+        # The Location header would have been split (a ValueError, 500): the page itself.
+        assert r.status_code == 303 and r.headers["Location"] == triage, action
+    db.session.expire_all()
+    assert db.session.get(Observation, obs.id).hidden_at is None  # hidden, then shown again
+
+
+# --- 8. A finding's title and recommendation refuse NUL (PostgreSQL would answer 500) -------
+
+
+def test_finding_text_refuses_control_characters(app):
+    from walkapp.models import Finding
+    from walkapp.planner.hotspots import FindingForm
+    from walkapp.services import hotspots
+    from walkapp.services.errors import Invalid
+
+    for field in ("title", "recommendation"):
+        data = {"title": "Sous le pont", "recommendation": "Éclairer", field: "Sous\x00le pont"}
+        with app.test_request_context(method="POST", data=data):
+            form = FindingForm(meta={"csrf": False})
+            assert not form.validate()
+            assert form.errors == {field: [CONTROL_FR]}
+        finding = Finding(title="Sous le pont", recommendation="Éclairer")
+        with pytest.raises(Invalid) as refused:
+            hotspots.edit(finding, **{**data, "user_id": None})
+        assert refused.value.codes == {field: "control_characters"}
+        assert finding.title == "Sous le pont"

@@ -161,8 +161,8 @@ def test_a_stop_outside_the_perimeter_is_a_warning_not_an_error(client, team):
     )
     page = html(r)
     assert r.status_code == 200
-    assert "Stop 1 (Entrée nord) is outside the project&#39;s perimeter" in page
-    assert "Stop 2 (Passage sous la voie) is outside" in page
+    assert "Stop 1 (\u2068Entrée nord\u2069) is outside the project&#39;s perimeter" in page
+    assert "Stop 2 (\u2068Passage sous la voie\u2069) is outside" in page
     assert page.count("Latitude and longitude may be swapped.") >= 1
     walk = db.session.scalar(sa.select(Walk).where(Walk.title.like("Marche de nuit, place%")))
     assert len(walk.stops) == 2

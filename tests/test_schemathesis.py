@@ -9,7 +9,8 @@ seeded, the schema is loaded from the server's own `GET /api/v1/openapi.json`, a
 2. Hypothesis then generates requests from the document with `operation.as_strategy()`, valid
    ones (positive mode) and invalid ones (negative mode), and schemathesis checks every answer.
    Seeded (`derandomize`: the same requests on every run, so a failure reproduces) and bounded
-   (MAX_EXAMPLES per operation, a deadline per request).
+   (MAX_EXAMPLES per operation, a deadline per request). A refusal (4xx) must leave every table
+   as it was: the rows of each table of the metadata are counted before and after it.
 
 Seeded objects: an open, a planned and a closed walk; spots (one of another participant), a
 photo, two other participants, a planner of the project. schemathesis' dictionaries hand their
@@ -40,6 +41,7 @@ from datetime import timedelta, timezone
 import pytest
 import requests
 import schemathesis
+import sqlalchemy as sa
 from conftest import DATA, auth
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -321,6 +323,17 @@ def _undeclared_credentials(label: str, seed: Seed) -> dict[str, str]:
     return auth(seed.token) if label.startswith("GET /api/v1/photos/") else {}
 
 
+def row_counts() -> dict[str, int]:
+    """The rows of every table, read on a connection of its own (the server writes on others)."""
+    tables = db.metadata.sorted_tables
+    query = sa.select(
+        *(sa.select(sa.func.count()).select_from(t).scalar_subquery() for t in tables)
+    )
+    with db.engine.connect() as connection:
+        counts = connection.execute(query).one()
+    return dict(zip((t.name for t in tables), counts, strict=True))
+
+
 # --- Tests --------------------------------------------------------------------------------------
 
 
@@ -354,7 +367,12 @@ def test_operation_conforms_to_the_document(label, api_schema, seed):
     @HYPOTHESIS
     @given(case=strategy)
     def fuzz(case):
+        before = row_counts()
         response = case.call(headers=headers)
         case.validate_response(response, checks=CHECKS, headers=headers)
+        if 400 <= response.status_code < 500:
+            after = row_counts()
+            changed = {name: (n, after[name]) for name, n in before.items() if after[name] != n}
+            assert not changed, f"refused with {response.status_code}, yet rows changed: {changed}"
 
     fuzz()

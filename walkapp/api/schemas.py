@@ -37,8 +37,8 @@ def _clean_text(value: str) -> str:
 def _aware_instant(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("must include a time zone offset or Z, e.g. 2026-11-22T21:30:00+01:00")
-    if not 2000 <= value.year <= 2100:
-        raise ValueError("must be between the years 2000 and 2100")
+    if not rules.plausible_year(value):
+        raise ValueError(f"must be between the years {rules.YEAR_MIN} and {rules.YEAR_MAX}")
     return value
 
 

@@ -18,6 +18,9 @@ MAX_FUTURE = timedelta(days=1)
 # the walk starts (a walk opens at its meeting point; a day covers an early opening and a phone
 # clock somewhat wrong).
 CONSENT_BEFORE_START = timedelta(days=1)
+# Dates typed in a form or sent by a phone: outside these years, a slip or a broken clock (and
+# near the years 1 and 9999 the change to UTC overflows).
+YEAR_MIN, YEAR_MAX = 2000, 2100
 
 
 def valid_position(lat: float | None, lon: float | None) -> bool:
@@ -25,6 +28,11 @@ def valid_position(lat: float | None, lon: float | None) -> bool:
     if lat is None or lon is None or not (math.isfinite(lat) and math.isfinite(lon)):
         return False
     return LAT_MIN <= lat <= LAT_MAX and LON_MIN <= lon <= LON_MAX
+
+
+def plausible_year(moment: datetime | None) -> bool:
+    """A date or time between the years YEAR_MIN and YEAR_MAX."""
+    return moment is not None and YEAR_MIN <= moment.year <= YEAR_MAX
 
 
 def valid_latitude(lat: float | None) -> bool:

@@ -21,7 +21,6 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     SelectField,
@@ -37,14 +36,14 @@ from ..domain.join_codes import format_join_code
 from ..domain.permissions import FACILITATE, MANAGE_EVENTS, READ, can
 from ..error_messages import MESSAGES, flash_refusal, show_on_form
 from ..extensions import db
-from ..i18n import choices, label
+from ..i18n import choices, isolate, label
 from ..models import Participant, Walk
 from ..participate.assets import assets as pwa_assets
 from ..services import events as service
 from ..services import facilitation
 from ..services.errors import Conflict, Invalid
 from .blueprint import bp
-from .forms import no_control_characters
+from .forms import RowForm, no_control_characters
 
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 BLANK_STOP_ROWS = 2  # empty rows offered after the existing stops (JavaScript adds more)
@@ -72,10 +71,22 @@ def _number(text: str | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _plausible_year(form, field) -> None:
+    """A typed date in the years the app takes (year 1 or 9999 would overflow in UTC)."""
+    if field.data is not None and not rules.plausible_year(field.data):
+        raise ValidationError(
+            _(
+                "A date between the years %(min)s and %(max)s.",
+                min=rules.YEAR_MIN,
+                max=rules.YEAR_MAX,
+            )
+        )
+
+
 # --- Forms -------------------------------------------------------------------------------------
 
 
-class StopForm(Form):
+class StopForm(RowForm):
     name = StringField(
         _l("Name of the stop"), validators=[Optional(), Length(max=200), no_control_characters]
     )
@@ -111,8 +122,12 @@ class EventForm(FlaskForm):
         _l("Description of the group"),
         validators=[Optional(), Length(max=5000), no_control_characters],
     )
-    starts_at = DateTimeLocalField(_l("Start"), format=LOCAL_FORMATS, validators=[DataRequired()])
-    ends_at = DateTimeLocalField(_l("End"), format=LOCAL_FORMATS, validators=[DataRequired()])
+    starts_at = DateTimeLocalField(
+        _l("Start"), format=LOCAL_FORMATS, validators=[DataRequired(), _plausible_year]
+    )
+    ends_at = DateTimeLocalField(
+        _l("End"), format=LOCAL_FORMATS, validators=[DataRequired(), _plausible_year]
+    )
     meeting_point = StringField(
         _l("Meeting point"), validators=[Optional(), Length(max=200), no_control_characters]
     )
@@ -193,7 +208,7 @@ def _flash_stop_warnings(project, stops) -> None:
         message = _(
             "Stop %(number)s (%(name)s) is outside the project's perimeter: check its position.",
             number=w.number,
-            name=w.name,
+            name=isolate(w.name),
         )
         if w.swapped:
             message += " " + _("Latitude and longitude may be swapped.")
@@ -395,11 +410,13 @@ def event_note(walk_id: int):
 # --- Spots entered on someone's behalf ---------------------------------------------------------
 
 
-class ProxySpotForm(Form):
+class ProxySpotForm(RowForm):
     stop_id = SelectField(_l("Stop"), coerce=_int_or_none)  # one of this walk's stops
     category = SelectField(_l("Category"), validate_choice=False)
     feeling = SelectField(_l("Feeling"), validate_choice=False)
-    recorded_at = DateTimeLocalField(_l("Time"), format=LOCAL_FORMATS, validators=[Optional()])
+    recorded_at = DateTimeLocalField(
+        _l("Time"), format=LOCAL_FORMATS, validators=[Optional(), _plausible_year]
+    )
     lat = StringField(_l("Latitude"))
     lon = StringField(_l("Longitude"))
     comment = TextAreaField(
@@ -431,7 +448,7 @@ class ProxySpotForm(Form):
         if not typed and not self.stop_id.data:
             self.stop_id.errors = [*self.stop_id.errors, _("Choose a stop or give a position.")]
             ok = False
-        if not ok:
+        if not ok or self.recorded_at.errors:  # a refused time (year 1) is not converted
             return None
         try:
             when = service.local_to_utc(self.recorded_at.data, tz)

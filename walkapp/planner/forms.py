@@ -11,13 +11,15 @@ import hashlib
 import json
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from flask_wtf.i18n import translations as wtforms_translations
 from wtforms import (
     EmailField,
+    Form,
     HiddenField,
     PasswordField,
     SelectField,
@@ -73,6 +75,17 @@ def no_control_characters(form: Any, field: Any) -> None:
     PostgreSQL refuses it). Goes after Optional() and DataRequired(), which clear earlier errors."""
     if isinstance(field.data, str) and has_control_characters(field.data):
         raise ValidationError(MESSAGES["control_characters"])
+
+
+class RowForm(Form):
+    """A row of a FieldList (a stop, a spot): no CSRF token of its own, and WTForms' own messages
+    ("Not a valid datetime value.") in the page's language, as in a FlaskForm."""
+
+    class Meta:
+        def get_translations(self, form: Form) -> Any:
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return wtforms_translations
 
 
 def vocabulary_choices(vocabulary: Vocabulary) -> list[tuple[str, str]]:

@@ -38,19 +38,23 @@ from ..services.observation_filter import (
     to_args,
 )
 from .blueprint import bp
-from .forms import strip
+from .forms import no_control_characters, strip
 
 
 class FindingForm(FlaskForm):
     title = StringField(
         _l("Title of the finding"),
-        validators=[DataRequired(), Length(max=service.TITLE_MAX_LENGTH)],
+        validators=[DataRequired(), Length(max=service.TITLE_MAX_LENGTH), no_control_characters],
         filters=[strip],
         description=_l("For example: dark underpass, no way to see who comes."),
     )
     recommendation = TextAreaField(
         _l("Recommendation"),
-        validators=[DataRequired(), Length(max=service.RECOMMENDATION_MAX_LENGTH)],
+        validators=[
+            DataRequired(),
+            Length(max=service.RECOMMENDATION_MAX_LENGTH),
+            no_control_characters,
+        ],
         filters=[strip],
         description=_l("What the works should do here. It goes into the tender specification."),
     )

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from ..access import project_or_404
 from ..domain.permissions import EDIT_PROJECT
 from ..error_messages import show_on_form
+from ..i18n import isolate
 from ..services import project_lifecycle as service
 from ..services.errors import Invalid
 from ..services.photo_store import PhotoStore
@@ -52,7 +53,7 @@ def project_delete(project_id: int):
         except Invalid as exc:
             show_on_form(form, exc)
         else:
-            flash(_("The project %(name)s and all its data are deleted.", name=name), "ok")
+            flash(_("The project %(name)s and all its data are deleted.", name=isolate(name)), "ok")
             return redirect(url_for("planner.projects"))
     return render_template(
         "planner/project_delete.html",

@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 from ..access import may, project_or_404
 from ..domain import vocabularies
 from ..domain.permissions import MODERATE, READ
+from ..domain.rules import has_control_characters
 from ..error_messages import flash_refusal
 from ..services import moderation
 from ..services import triage as service
@@ -146,11 +147,13 @@ def gallery_photo(project_id: int, photo_id: int):
 
 
 def _back_to_triage(project_id: int):
-    """Back to the triage page the form was on (its filters and cursor), never elsewhere."""
+    """Back to the triage page the form was on (its filters and cursor), never elsewhere, and
+    never with a control character (a CR LF would split the Location header: a 500)."""
     target = request.form.get("next", "")
     parts = urlsplit(target)
     own_path = url_for("planner.triage", project_id=project_id)
-    if parts.scheme or parts.netloc or parts.path != own_path or "\\" in target:
+    forged = has_control_characters(target, allowed="") or "\x7f" in target or "\\" in target
+    if parts.scheme or parts.netloc or parts.path != own_path or forged:
         target = own_path
     return redirect(target, code=303)
 

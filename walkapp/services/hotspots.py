@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from ..domain import hotspots as domain
+from ..domain.rules import has_control_characters
 from ..extensions import db, utcnow
 from ..models import Finding, Observation, Participant, Photo, Project, Stop, StoredFile, TrackPoint
 from . import audit
@@ -175,6 +176,9 @@ def _clean(title: str | None, recommendation: str | None) -> tuple[str, str]:
         errors["title"] = Problem("length", min=1, max=TITLE_MAX_LENGTH)
     if not recommendation or len(recommendation) > RECOMMENDATION_MAX_LENGTH:
         errors["recommendation"] = Problem("length", min=1, max=RECOMMENDATION_MAX_LENGTH)
+    for name, text in (("title", title), ("recommendation", recommendation)):
+        if name not in errors and has_control_characters(text):  # PostgreSQL refuses NUL
+            errors[name] = Problem("control_characters")
     if errors:
         raise Invalid(errors)
     return title, recommendation
