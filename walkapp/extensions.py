@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import logging
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -67,6 +68,9 @@ def utcnow() -> datetime:
 # writer got there first; `BEGIN IMMEDIATE` takes the write lock up front and waits
 # (busy_timeout) instead. Read-only work keeps plain deferred transactions so readers never queue.
 write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=False)
+BUSY_TIMEOUT_MS = 15000
+CHECKPOINT_BUSY_TIMEOUT_MS = 2000  # an erasure's checkpoint waits this long for old readers
+log = logging.getLogger(__name__)
 
 
 @sa.event.listens_for(Engine, "connect")
@@ -79,8 +83,33 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    # Deleted content is overwritten with zeros, not left in free space (erasure, issue 14).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def checkpoint_wal() -> bool:
+    """SQLite: copy the WAL back into the database file and truncate it, so that the old page
+    images an erasure overwrote are gone from disk too (run after the erasure has committed).
+    Best effort: a reader still holding an older snapshot makes it wait a little, then give up
+    (the next checkpoint does it). Returns whether it completed; True on other databases."""
+    if db.engine.dialect.name != "sqlite":
+        return True
+    raw = db.engine.raw_connection()  # autocommit (isolation_level None): no BEGIN around it
+    try:
+        cursor = raw.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={CHECKPOINT_BUSY_TIMEOUT_MS}")
+        try:
+            busy, _frames, _done = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cursor.close()
+    finally:
+        raw.close()
+    if busy:
+        log.warning("WAL checkpoint after an erasure could not complete (readers still open)")
+    return not busy
 
 
 @sa.event.listens_for(Engine, "begin")

@@ -72,6 +72,7 @@ def walk_dict(walk: Walk) -> dict:
             {"id": s.id, "number": s.number, "name": s.name, "lat": s.lat, "lon": s.lon}
             for s in walk.stops
         ],
+        "retention_months": walk.project.retention_months,
     }
 
 
@@ -263,7 +264,8 @@ def _send_photo(photo_id: int, *, thumbnail: bool):
         abort(404)  # not yours: indistinguishable from unknown
     path = photo_store().path(photo.file.sha256, thumbnail=thumbnail)
     response = send_file(path, mimetype="image/jpeg", max_age=0, etag=True)
-    response.headers["Cache-Control"] = "private, max-age=86400"
+    # Never kept by the browser: an erased photo must not stay in its cache (issue 14).
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

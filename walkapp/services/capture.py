@@ -21,7 +21,7 @@ from ..domain.photos import PhotoRejected, process_photo, sha256_hex
 from ..domain.positions import at_old_default, old_app_defaults
 from ..domain.rules import consent_time_problem, position_source_problem, too_far_ahead
 from ..domain.timeslots import local_time, time_slot
-from ..extensions import db, utcnow
+from ..extensions import checkpoint_wal, db, utcnow
 from ..models import (
     ErasedToken,
     Observation,
@@ -32,7 +32,7 @@ from ..models import (
     TrackPoint,
     Walk,
 )
-from . import quotas
+from . import erasure_journal_file, moderation, quotas
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .photo_store import PhotoStore
 
@@ -440,28 +440,53 @@ def delete_photos_where(condition, store: PhotoStore) -> None:
 
 
 def delete_observation(participant: Participant, obs_uuid: uuid.UUID, store: PhotoStore) -> None:
-    obs = get_own_observation(participant, obs_uuid)
+    """The owner deletes one of her spots: erased (`erase_observation`) and journaled."""
+    erase_observation(get_own_observation(participant, obs_uuid), store)
+
+
+def erase_observation(obs: Observation, store: PhotoStore, *, journal: bool = True) -> None:
+    """Erase one spot: its row, its photos (files unlinked after the commit), what the audit log
+    said of it (moderation.forget_spots); then, after the commit, the erasure journal (unless
+    `journal` is False: re-applying the journal) and the SQLite WAL checkpoint."""
+    moderation.forget_spots([(obs.id, obs.uuid)], [obs.walk.project_id])
     delete_photos_where(Photo.observation_id == obs.id, store)
     db.session.execute(sa.delete(Observation).where(Observation.id == obs.id))
+    if journal:
+        erasure_journal_file.record("observation", [str(obs.uuid)])
+    unit_of_work.after_commit(checkpoint_wal)
     db.session.expire_all()
 
 
-def erase_participant(participant: Participant, store: PhotoStore) -> None:
-    """Erase everything of a participant: spots, photos, trace, profile. The token dies too;
-    its hash is kept ERASED_TOKEN_DAYS with the erasure's time (the phone is told `erased`),
-    and the hashes kept longer than that are purged now."""
+def erase_participant(participant: Participant, store: PhotoStore, *, journal: bool = True) -> None:
+    """Erase everything of a participant: spots, photos, trace, profile, and what the audit log
+    said of her spots (moderation.forget_spots). The token dies too; its hash is kept
+    ERASED_TOKEN_DAYS with the erasure's time (the phone is told `erased`), and the hashes kept
+    longer than that are purged now. After the commit: her id goes to the erasure journal
+    (unless `journal` is False: re-applying the journal), and the SQLite WAL is checkpointed so
+    that no old page image keeps what was erased."""
     now = utcnow()
+    participant_id, project_id = participant.id, participant.walk.project_id
+    spots = db.session.execute(
+        sa.select(Observation.id, Observation.uuid).where(
+            Observation.participant_id == participant_id
+        )
+    ).all()
+    moderation.forget_spots([tuple(spot) for spot in spots], [project_id])
     db.session.execute(
         sa.delete(ErasedToken).where(
             ErasedToken.erased_at < now - timedelta(days=ERASED_TOKEN_DAYS)
         )
     )
-    db.session.add(ErasedToken(token_hash=participant.token_hash, erased_at=now))
+    # merge: erased again (a restored backup, erasure_journal.reapply), the token row may exist
+    db.session.merge(ErasedToken(token_hash=participant.token_hash, erased_at=now))
     own_spots = sa.select(Observation.id).where(Observation.participant_id == participant.id)
     delete_photos_where(Photo.observation_id.in_(own_spots), store)
     db.session.execute(sa.delete(Observation).where(Observation.participant_id == participant.id))
     db.session.execute(sa.delete(TrackPoint).where(TrackPoint.participant_id == participant.id))
     db.session.execute(sa.delete(Participant).where(Participant.id == participant.id))
+    if journal:
+        erasure_journal_file.record("participant", [participant_id])
+    unit_of_work.after_commit(checkpoint_wal)
     db.session.expire_all()
 
 
@@ -485,9 +510,14 @@ def append_track(
     *,
     limits: quotas.TokenLimits | None = None,
 ) -> int:
-    """Append points to my route trace; points already stored (retries) are skipped."""
+    """Append points to my route trace; points already stored (retries) are skipped, and so
+    are points recorded after the walk closed (the trace stops with the walk; a phone sending
+    late still delivers what it recorded before). Returns how many were stored."""
     if not participant.track_consent:
         raise Forbidden({"track": "track_not_agreed"})
+    walk = participant.walk
+    if walk.status == "closed" and walk.closed_at is not None:
+        points = [p for p in points if p["t"] <= walk.closed_at]
     times = {p["t"] for p in points}
     known = set(
         db.session.scalars(

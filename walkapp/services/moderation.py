@@ -2,10 +2,15 @@
 
 A hidden spot stays stored with who hid it, when and why; it leaves the maps, the GeoJSON, the
 exports, the gallery and the default triage list. Every change goes to the audit log, in the
-same transaction; unhiding clears the three fields, and the log keeps what they said.
+same transaction; unhiding clears the three fields, and the log keeps what they said — until
+the spot is erased (by its owner, or with her): then the log keeps that it was hidden, when and
+by whom, and forgets the reason and the spot (`forget_spots`).
 """
 
 from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 
@@ -72,3 +77,25 @@ def unhide(obs: Observation, *, user_id: int, project_id: int) -> None:
         "unhide", "observation", obs.id, user_id=user_id, project_id=project_id, details=details
     )
     db.session.flush()
+
+
+# What a hide or unhide entry keeps of its details once the spot is erased: when and by whom,
+# never what (the reason may quote the comment) nor which spot (its uuid).
+ERASED_SPOT_KEEPS = ("hidden_at", "hidden_by_id")
+
+
+def forget_spots(spots: Iterable[tuple[int, uuid.UUID]], project_ids: Iterable[int]) -> int:
+    """Erasure of these spots ((id, uuid) pairs): their audit entries (hide, unhide, ...) keep
+    the fact but not the content nor the uuid (audit.redact), nor does any entry of the projects
+    quoting a uuid. Returns how many entries were redacted."""
+    spots = list(spots)
+    if not spots:
+        return 0
+    uuids = [u for _id, u in spots]
+    return audit.redact(
+        "observation",
+        [i for i, _u in spots] + [str(u) for u in uuids] + [u.hex for u in uuids],
+        quoted=[str(u) for u in uuids] + [u.hex for u in uuids],
+        keep=ERASED_SPOT_KEEPS,
+        project_ids=project_ids,
+    )

@@ -37,25 +37,27 @@ class TokenLimits:
         )
 
 
-def _retry_after(times: list[datetime], limit: Limit, now: datetime) -> int:
-    """Seconds until the count of `times` (newest first) drops below the limit, or 0."""
-    if len(times) < limit.amount:
+def _retry_after(column, where, limit: Limit) -> int:
+    """Seconds until fewer than `limit.amount` rows (by `column`, a time) are in the window, or
+    0 already. One probe: the amount-th newest row, if it is in the window."""
+    now = utcnow()
+    window = timedelta(seconds=limit.seconds)
+    query = (
+        sa.select(column)
+        .where(*where, column >= now - window)
+        .order_by(column.desc())
+        .offset(limit.amount - 1)
+        .limit(1)
+    )
+    nth_newest: datetime | None = db.session.scalar(query)
+    if nth_newest is None:
         return 0
-    frees_at = times[limit.amount - 1] + timedelta(seconds=limit.seconds)
-    return max(1, math.ceil((frees_at - now).total_seconds()))
-
-
-def _recent(column, where, limit: Limit, now: datetime) -> list[datetime]:
-    since = now - timedelta(seconds=limit.seconds)
-    query = sa.select(column).where(*where, column >= since).order_by(column.desc())
-    return list(db.session.scalars(query.limit(limit.amount)))
+    return max(1, math.ceil((nth_newest + window - now).total_seconds()))
 
 
 def check_new_spot(participant: Participant, limits: TokenLimits) -> None:
-    now = utcnow()
-    column = Observation.received_at
-    times = _recent(column, (Observation.participant_id == participant.id,), limits.spots, now)
-    wait = _retry_after(times, limits.spots, now)
+    mine = (Observation.participant_id == participant.id,)
+    wait = _retry_after(Observation.received_at, mine, limits.spots)
     if wait:
         raise TooManyAttempts({"id": "too_many_spots"}, retry_after=wait)
 
@@ -69,9 +71,7 @@ def _photos_of(participant: Participant):
 def check_new_photo(participant: Participant, limits: TokenLimits) -> None:
     """Before a photo is processed: not too many lately, and her stored photos under the quota
     (so the one that crosses it is the last accepted: at most one photo beyond)."""
-    now = utcnow()
-    times = _recent(Photo.created_at, (_photos_of(participant),), limits.photos, now)
-    wait = _retry_after(times, limits.photos, now)
+    wait = _retry_after(Photo.created_at, (_photos_of(participant),), limits.photos)
     if wait:
         raise TooManyAttempts({"photo": "too_many_photos"}, retry_after=wait)
     used = db.session.scalar(
