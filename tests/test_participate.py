@@ -64,7 +64,7 @@ def test_join_link_opens_the_consent_screen(client, make_walk, app):
     assert r.status_code == 200 and '<html lang="fr"' in html
     assert "Ville &lt;d&#39;essai&gt;" in html  # the data controller, escaped
     text = unescape(html)
-    assert "Gardées 5 ans au plus" in text and "J'ai moins de 15 ans" in text
+    assert "Gardées 24 mois après la clôture du projet" in text and "J'ai moins de 15 ans" in text
     assert "le téléphone arrête d'enregistrer quand l'écran se verrouille" in text
     data = shell_data(html)
     assert data["start"] == "join" and data["walk"]["code"] == walk.join_code

@@ -16,7 +16,7 @@ from .unit_of_work import UnitOfWorkFlask
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    from . import i18n, pages
+    from . import health, i18n, pages, request_log
     from .api import bp as api_bp
     from .api import json_http_error
     from .config import default_settings, persistent_secret_key, settings_from_env
@@ -24,6 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .extensions import IdConverter, csrf, db, login_manager, migrate
     from .ratelimit import LIMITER_KEY, FailureLimiter, Limit, store_from_uri
     from .services.errors import ServiceError
+    from .services.photo_store import PhotoStore
     from .sessions import WalkSessionInterface
 
     config = dict(config or {})
@@ -42,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(resource_dir("static")),
     )
     app.url_map.converters["int"] = IdConverter
+    request_log.init_app(app)  # one line per request, nothing personal in it
     app.config.update(default_settings(instance_path))
     app.config.update(settings_from_env())
     app.config.update(config)
@@ -74,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(api_bp)
     pages.init_app(app)
+    health.init_app(app)  # /healthz, polled by the proxy
     _compress_responses(app)
 
     @app.errorhandler(HTTPException)
@@ -90,6 +93,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return pages.refusal_page(exc)
 
     _register_request_rules(app)
+    PhotoStore(app.config["PHOTO_DIR"]).sweep_uploads()  # uploads a killed worker left half-written
     return app
 
 

@@ -1,4 +1,5 @@
-"""The `walkapp` command: serve, demo, create-user (plus Flask's and Flask-Migrate's `db`)."""
+"""The `walkapp` command: serve, demo, create-user, purge, backup, restore (plus Flask's and
+Flask-Migrate's `db`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -65,7 +67,9 @@ def serve(host, port, workers, threads, keepalive, certfile, keyfile):
             self.cfg.set("threads", threads)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("keepalive", keepalive)
-            self.cfg.set("accesslog", "-")
+            # No access log: its lines hold the path and the query string (join codes, spot
+            # ids). walkapp logs each request itself, without them (request_log.py).
+            self.cfg.set("accesslog", None)
             if certfile and keyfile:
                 self.cfg.set("certfile", certfile)
                 self.cfg.set("keyfile", keyfile)
@@ -118,5 +122,86 @@ def create_user(email: str, name: str, role: str, password: str):
     click.echo(f"{'Created' if created else 'Updated'} {user.role} {user.email}")
 
 
-for _command in (serve, demo, create_user):
+@click.command()
+@with_appcontext
+def purge():
+    """Erase the participants of every project whose retention has passed (services.retention)."""
+    from .extensions import utcnow
+    from .services import retention
+    from .services.photo_store import PhotoStore
+
+    with command_unit():
+        purged = retention.purge(utcnow(), PhotoStore(current_app.config["PHOTO_DIR"]))
+    for p in purged:
+        click.echo(
+            f"Project {p.project_id} ({p.name}), closed {p.closed_at:%Y-%m-%d}, kept "
+            f"{p.retention_months} months: erased {p.participants} participants, {p.spots} spots, "
+            f"{p.photos} photos, {p.track_points} route points"
+        )
+    if not purged:
+        click.echo("Nothing to erase: no project's retention has passed.")
+
+
+@click.command()
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup(archive: Path):
+    """Write the database, every photo and the erasure journal to ARCHIVE (.tar.gz)."""
+    from .services import backup as backup_service
+
+    try:
+        manifest = backup_service.backup(current_app._get_current_object(), archive)
+    except backup_service.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    rows = sum(manifest.counts.values())
+    click.echo(
+        f"Backed up {manifest.data['database']} (migration {manifest.data['alembic_revision']}): "
+        f"{rows} rows, {len(manifest.photos)} photo files -> {archive}"
+    )
+    if not manifest.data["erasure_journal"]:
+        click.echo("No erasure journal yet (nobody was erased on this instance).")
+
+
+@click.command()
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def restore(archive: Path):
+    """Restore ARCHIVE (from `walkapp backup`) into this empty instance, then erase again whoever
+    the erasure journal (the archive's and this instance's) says was erased."""
+    from .services import backup as backup_service
+    from .services.photo_store import PhotoStore
+
+    app = current_app._get_current_object()
+    try:
+        plan = backup_service.prepare(app, archive)
+    except backup_service.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        try:
+            backup_service.install(app, plan)
+        except backup_service.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        try:
+            with command_unit():
+                store = PhotoStore(app.config["PHOTO_DIR"])
+                erased = backup_service.reapply_erasures(plan, store)
+        except Exception as exc:
+            raise click.ClickException(
+                f"The data is restored but the erasures of the journal could not be applied "
+                f"again ({exc}): do not open the app to anyone; fix the cause, then empty the "
+                "instance and restore again."
+            ) from exc
+        backup_service.write_journal(app, plan)
+    finally:
+        backup_service.finish(plan)
+    manifest = plan.manifest
+    click.echo(
+        f"Restored {manifest.data['database']} of {manifest.data['created_at']} "
+        f"({sum(manifest.counts.values())} rows, {plan.photos} photo files); "
+        f"{len(plan.journal_entries)} journal entries, {erased} erased again."
+    )
+    click.echo("Then `walkapp db upgrade` if this walkapp is newer than the backup's.")
+
+
+for _command in (serve, demo, create_user, purge, backup, restore):
     main.add_command(_command)

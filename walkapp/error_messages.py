@@ -22,6 +22,7 @@ MESSAGES = {
     "in_future": _l("More than a day in the future: check the phone's clock."),
     "position_invalid": _l("Not a WGS84 position (latitude -90 to 90, longitude -180 to 180)."),
     "feeling_range": _l("The feeling goes from 1 to 5."),
+    "retention_range": _l("A whole number of months, from %(min)s to %(max)s."),
     "control_characters": _l("Control characters (such as NUL) are not accepted in text."),
     # Requests
     "not_json": _l("The body is not valid JSON."),

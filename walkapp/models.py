@@ -32,6 +32,9 @@ class Project(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Archived: read-only, out of the current lists and indicators, still in its years' figures.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Months its participants' data is kept after the project closes: services.retention says
+    # what "closes" means and holds the default (DEFAULT_MONTHS, 24) and bounds; `walkapp purge`.
+    retention_months: Mapped[int] = mapped_column(default=24, server_default="24")
 
     walks: Mapped[list[Walk]] = relationship(
         back_populates="project", cascade="all, delete-orphan", order_by="Walk.starts_at"

@@ -134,6 +134,9 @@ class WalkOut(Output):
     timezone: str
     perimeter: dict[str, Any] | None = Field(description="GeoJSON Polygon or MultiPolygon")
     stops: list[StopOut]
+    retention_months: int = Field(
+        description="months the participants' data is kept after the project closes, then erased"
+    )
 
 
 class JoinOut(Output):
@@ -246,7 +249,10 @@ class TrackIn(Strict):
 
 
 class TrackOut(Output):
-    stored: int = Field(description="points newly stored (points already stored are skipped)")
+    stored: int = Field(
+        description="points newly stored (points already stored, and points recorded after the "
+        "walk closed, are skipped)"
+    )
 
 
 class MeWalk(Output):

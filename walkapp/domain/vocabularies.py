@@ -239,6 +239,7 @@ AUDIT_ACTIONS = Vocabulary(
         Term("reset_password", "password reset"),
         Term("sign_out", "sign-out everywhere"),
         Term("unlock", "sign-in unlocked"),
+        Term("purge", "purge at the end of the retention period"),
         Term("archive", "archiving"),
         Term("unarchive", "taking out of the archive"),
     ),
@@ -304,6 +305,10 @@ AUDIT_FIELDS = Vocabulary(
         Term("p", "p-value"),
         Term("sessions", "sessions ended"),
         Term("failures", "failed sign-ins forgotten"),
+        Term("retention_months", "retention (months after closing)"),
+        Term("closed_at", "closed on"),
+        Term("track_points", "route-trace points"),
+        Term("redacted", "erased with the spot"),
     ),
 )
 

@@ -39,8 +39,6 @@ from .assets import MODULES, MODULES_DIR, assets, leaflet_dir, precache_urls
 
 bp = Blueprint("participate", __name__)
 
-# How long the consent screen says data is kept (years after the walk), unless configured.
-DEFAULT_RETENTION_YEARS = 5
 YEAR = 365 * 24 * 3600
 API_ROOT = "/api/v1"
 SYNC_TAG = "walkapp-outbox"  # the Background Sync tag (handed to outbox.js by its configuration)
@@ -111,6 +109,69 @@ def app_shell():
 def erase():
     """Erase everything with the erasure code (for someone who lost the phone)."""
     return _shell(start="erase")
+
+
+@bp.get("/privacy")
+def privacy():
+    """What is kept, why, for how long, who answers for it, how to erase it, and where the map
+    tiles come from. `?code=` (the consent screen's link) names the walk whose project's retention
+    to state; a code is checked like a join code (a wrong one counts as a failed attempt)."""
+    from ..services import retention
+
+    walk = None
+    code = request.args.get("code", "")
+    if code:
+        try:
+            with failure_limiter().attempt(
+                "join",
+                request.remote_addr or "unknown",
+                failures=(NotFound,),
+                refusal=lambda wait: TooManyRequests(retry_after=wait),
+            ):
+                walk = find_walk_by_code(code)
+        except NotFound:
+            walk = None
+    return render_template(
+        "participate/privacy.html",
+        walk=walk,
+        erased_on=_erased_on(walk) if walk else None,
+        default_months=retention.DEFAULT_MONTHS,
+        controller=current_app.config["DATA_CONTROLLER"],
+        tiles=tile_server(current_app.config.get("TILE_URL") or ""),
+    )
+
+
+def _erased_on(walk: Walk) -> str | None:
+    """The day (in the project's time zone and the page's language) after which the walk's
+    project's data is due for erasure; None while the project has not closed."""
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_date
+
+    from ..services import retention
+
+    due = retention.erased_after(walk.project)
+    if due is None:
+        return None
+    local = due.astimezone(ZoneInfo(walk.project.timezone)).date()
+    return format_date(local, "long", locale=get_locale())
+
+
+# OpenStreetMap's own tile servers (the default WALKAPP_TILE_URL, config.OSM_TILES).
+OSM_TILE_HOSTS = ("openstreetmap.org", "openstreetmap.fr")
+
+
+def tile_server(url: str) -> dict[str, object] | None:
+    """Where the maps' tiles come from, for the privacy page: None when WALKAPP_TILE_URL is empty
+    (no tiles: nothing leaves walkapp), else {"host": the server's name ("" for a relative URL,
+    walkapp's own origin), "osm": whether it is OpenStreetMap's}."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        return None
+    host = (urlsplit(url).hostname or "").lower()
+    osm = any(host == h or host.endswith("." + h) for h in OSM_TILE_HOSTS)
+    return {"host": host, "osm": osm}
 
 
 def _walk_place(walk: Walk) -> tuple[float, float] | None:
@@ -252,6 +313,7 @@ def _shell(*, start: str, walk: Walk | None = None):
                 {"id": s.id, "number": s.number, "name": s.name, "lat": s.lat, "lon": s.lon}
                 for s in walk.stops
             ],
+            "retention_months": walk.project.retention_months,
         }
         place = place_text(_walk_place(walk))
     data = {
@@ -271,7 +333,6 @@ def _shell(*, start: str, walk: Walk | None = None):
         place=place,
         v=vocabularies,
         controller=current_app.config["DATA_CONTROLLER"],
-        retention_years=current_app.config.get("DATA_RETENTION_YEARS", DEFAULT_RETENTION_YEARS),
     )
 
 

@@ -50,11 +50,14 @@ STRINGS = {
     "consent.controller": _l(
         "Responsible for the data: %(controller)s. The data is used to improve public spaces."
     ),
-    "consent.retention": _l("Kept for %(years)s years at most after the walk, then erased."),
+    # The project's retention (services.retention); "_one" for 1 month (no plural forms here).
+    "consent.retention": _l("Kept for %(months)s months after the project closes, then erased."),
+    "consent.retention_one": _l("Kept for 1 month after the project closes, then erased."),
     "consent.erase": _l(
         "You can erase everything at any time: in “My spots”, or with the erasure code "
         "you will get next, even if you lose your phone."
     ),
+    "consent.privacy": _l("Privacy: what is kept, why, for how long, how to erase it"),
     "consent.agree": _l("I understand and I agree to take part"),
     "consent.guardian": _l("I am under 15: a parent or guardian agrees"),
     "consent.track": _l("Also record my route during the walk (optional)"),

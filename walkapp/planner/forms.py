@@ -21,13 +21,14 @@ from wtforms import (
     EmailField,
     Form,
     HiddenField,
+    IntegerField,
     PasswordField,
     SelectField,
     StringField,
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, StopValidation
 
 from ..domain.geo import PerimeterError, perimeter_geometry
 from ..domain.perimeter_checks import Question, swap_axes
@@ -36,7 +37,7 @@ from ..domain.vocabularies import MEMBER_ROLES, PROJECT_PHASES, USER_ROLES, Voca
 from ..error_messages import MESSAGES, message
 from ..extensions import ID_MAX
 from ..i18n import choices
-from ..services import accounts
+from ..services import accounts, retention
 from ..services import projects as project_service
 from ..services.errors import Problem
 
@@ -115,6 +116,14 @@ def _timezone(form: FlaskForm, field: StringField) -> None:
         )
 
 
+def _retention(form: FlaskForm, field: IntegerField) -> None:
+    if retention.months_problem(field.data):
+        field.errors[:] = []  # "Not a valid integer value." says less than the sentence below
+        raise StopValidation(
+            message(Problem("retention_range", min=retention.MIN_MONTHS, max=retention.MAX_MONTHS))
+        )
+
+
 class ProjectForm(FlaskForm):
     name = StringField(
         _l("Name of the project"),
@@ -145,6 +154,16 @@ class ProjectForm(FlaskForm):
         filters=[strip],
         default=project_service.DEFAULT_TIMEZONE,
         description=_l("Times of the project are shown in this time zone."),
+    )
+    retention_months = IntegerField(
+        _l("Data kept (months)"),
+        # NumberRange only gives the input its min and max: _retention words the refusal.
+        validators=[_retention, NumberRange(retention.MIN_MONTHS, retention.MAX_MONTHS)],
+        default=retention.DEFAULT_MONTHS,
+        description=_l(
+            "The participants' spots, photos, routes and answers are erased this many months "
+            "after the project closes (archived, or else the end of its last event)."
+        ),
     )
     perimeter_file = FileField(
         _l("GeoJSON file of the perimeter"),
@@ -217,6 +236,7 @@ class ProjectForm(FlaskForm):
             description=self.description.data or "",
             phase=self.phase.data,
             timezone=self.timezone.data,
+            retention_months=self.retention_months.data,
         )
 
 

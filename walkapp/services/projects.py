@@ -31,8 +31,8 @@ from ..models import (
     User,
     Walk,
 )
-from . import audit
-from .errors import Invalid
+from . import audit, retention
+from .errors import Invalid, Problem
 
 # The INSEE code of a commune: 5 digits ("59606" Valenciennes), or 2A/2B then 3 digits in Corsica
 # ("2A004" Ajaccio). Overseas communes are 5 digits too (97xxx).
@@ -51,6 +51,8 @@ class ProjectData:
     description: str = ""
     phase: str = "diagnostic"
     timezone: str = DEFAULT_TIMEZONE
+    # Months the participants' data is kept after the project closes (services.retention).
+    retention_months: int = retention.DEFAULT_MONTHS
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,10 @@ def _check(data: ProjectData) -> None:
         errors["phase"] = "unknown"
     if not is_timezone(data.timezone):
         errors["timezone"] = "unknown"
+    if problem := retention.months_problem(data.retention_months):
+        errors["retention_months"] = Problem(
+            problem, min=retention.MIN_MONTHS, max=retention.MAX_MONTHS
+        )
     if errors:
         raise Invalid(errors)
 
