@@ -35,6 +35,9 @@ class Project(db.Model):
     # Months its participants' data is kept after the project closes: services.retention says
     # what "closes" means and holds the default (DEFAULT_MONTHS, 24) and bounds; `walkapp purge`.
     retention_months: Mapped[int] = mapped_column(default=24, server_default="24")
+    # The tender annex's suggested award criteria: {criterion code: weight in %}, set by the
+    # planner (domain.annex.AWARD_CRITERIA holds the codes and the defaults); NULL: defaults.
+    award_weights: Mapped[dict | None] = mapped_column(JSONType)
 
     walks: Mapped[list[Walk]] = relationship(
         back_populates="project", cascade="all, delete-orphan", order_by="Walk.starts_at"
@@ -381,6 +384,58 @@ class Finding(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the tender annex may show of the finding's spots: the ids of the spots whose comment
+    # the planner chose to quote, and of the photos she chose. Empty by default: tender files go
+    # to every bidder, so nothing typed or photographed by a participant leaves unless chosen.
+    quoted_spot_ids: Mapped[list] = mapped_column(
+        JSONType, default=list, server_default=sa.text("'[]'")
+    )
+    chosen_photo_ids: Mapped[list] = mapped_column(
+        JSONType, default=list, server_default=sa.text("'[]'")
+    )
 
     project: Mapped[Project] = relationship()
     created_by: Mapped[User | None] = relationship()
+
+
+class SpotReference(db.Model):
+    """A spot's short reference within its project ("S042" for number 42), the same in the tender
+    annex, the CSV/XLSX exports and the photo ZIP, so that a contractor can trace a clause to
+    what was reported without an account. Numbers are handed out in the order of the spots (
+    services.spot_references) and never reused; the row outlives the spot's erasure, so that a
+    reference cited by an annex reads « retiré à la demande de la participante ». The spot's id
+    is a plain number, not a foreign key: ids are never reused either (migration 0007)."""
+
+    __table_args__ = (sa.UniqueConstraint("project_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    observation_id: Mapped[int] = mapped_column(unique=True)
+
+
+class Job(db.Model):
+    """Long work done in the background (walkapp.jobs): an annex, a report, an export, a photo
+    ZIP. The page shows its progress; its result is a file under the instance folder, removed
+    after JOB_RETENTION_DAYS or when an erasure makes it stale."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # What it builds (walkapp.jobs.KINDS) and with what ({"format": ..., "filters": ...}).
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    params: Mapped[dict] = mapped_column(JSONType, default=dict)
+    project_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    # queued → running → done | failed (vocabularies.JOB_STATUSES).
+    status: Mapped[str] = mapped_column(sa.String(10), default="queued")
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int | None]
+    # Why it failed, as an error code of error_messages (never a traceback: that goes to the log).
+    error: Mapped[str | None] = mapped_column(sa.String(200))
+    # The result, relative to the instance's jobs folder, and the name it downloads as.
+    result_path: Mapped[str | None] = mapped_column(sa.String(200))
+    filename: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

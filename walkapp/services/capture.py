@@ -24,6 +24,7 @@ from ..domain.timeslots import local_time, time_slot
 from ..extensions import checkpoint_wal, db, utcnow
 from ..models import (
     ErasedToken,
+    Finding,
     Observation,
     Participant,
     Photo,
@@ -32,7 +33,7 @@ from ..models import (
     TrackPoint,
     Walk,
 )
-from . import erasure_journal_file, moderation, quotas
+from . import erasure_journal_file, moderation, quotas, spot_references
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .photo_store import PhotoStore
 
@@ -444,10 +445,19 @@ def delete_observation(participant: Participant, obs_uuid: uuid.UUID, store: Pho
     erase_observation(get_own_observation(participant, obs_uuid), store)
 
 
+def keep_references(project_id: int) -> None:
+    """Before spots are erased: if the project has findings (a tender annex may cite its spots),
+    every spot gets its reference now, so that an erased one still reads « retiré à la demande de
+    la participante » under its own number."""
+    if db.session.scalar(sa.select(sa.exists().where(Finding.project_id == project_id))):
+        spot_references.assign(project_id)
+
+
 def erase_observation(obs: Observation, store: PhotoStore, *, journal: bool = True) -> None:
     """Erase one spot: its row, its photos (files unlinked after the commit), what the audit log
     said of it (moderation.forget_spots); then, after the commit, the erasure journal (unless
     `journal` is False: re-applying the journal) and the SQLite WAL checkpoint."""
+    keep_references(obs.walk.project_id)
     moderation.forget_spots([(obs.id, obs.uuid)], [obs.walk.project_id])
     delete_photos_where(Photo.observation_id == obs.id, store)
     db.session.execute(sa.delete(Observation).where(Observation.id == obs.id))
@@ -471,6 +481,7 @@ def erase_participant(participant: Participant, store: PhotoStore, *, journal: b
             Observation.participant_id == participant_id
         )
     ).all()
+    keep_references(project_id)
     moderation.forget_spots([tuple(spot) for spot in spots], [project_id])
     db.session.execute(
         sa.delete(ErasedToken).where(
