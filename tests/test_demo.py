@@ -16,6 +16,7 @@ from walkapp.domain.geo import point_in_perimeter
 from walkapp.extensions import db
 from walkapp.models import (
     Attendance,
+    Finding,
     Observation,
     Participant,
     Photo,
@@ -27,6 +28,7 @@ from walkapp.models import (
     User,
     Walk,
 )
+from walkapp.services import demo
 from walkapp.services.demo import DEMO_EMAIL, DEMO_PROJECT_NAME, load_demo
 from walkapp.services.photo_store import PhotoStore
 
@@ -56,7 +58,17 @@ def count(model) -> int:
 def counts() -> dict[str, int]:
     return {
         model.__name__: count(model)
-        for model in (Project, Walk, Stop, Participant, Observation, Attendance, Photo, StoredFile)
+        for model in (
+            Project,
+            Walk,
+            Stop,
+            Participant,
+            Observation,
+            Attendance,
+            Photo,
+            StoredFile,
+            Finding,
+        )
     }
 
 
@@ -96,6 +108,8 @@ def test_demo_loads_again_with_the_same_content(loaded_twice):
     assert 250 <= second["Observation"] <= 400
     assert second["Attendance"] > 0
     assert second["Photo"] >= 10
+    # The planner has confirmed the first places the walks named: the annex has findings.
+    assert second["Finding"] == demo.DEMO_FINDINGS
     check_events()
     check_inside_perimeter()
     check_light_and_ratings()

@@ -284,3 +284,21 @@ def test_stale_upload_files_are_swept_at_start_up(tmp_path):
     create_app({**base_config(instance), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert not stale.exists()
     assert fresh.exists() and photo.exists()  # an upload still writing; a photo
+
+
+def test_an_erasure_finds_the_audit_entries_of_its_spots_by_index(app):
+    """audit.redact's lookup by target reads ix_audit_event_target (migration 0015), never a
+    scan of the whole audit log inside the erasure's transaction."""
+    query = sa.select(AuditEvent.id).where(
+        AuditEvent.target_type == "observation", AuditEvent.target_id.in_(["1", "2"])
+    )
+    sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    with db.engine.connect() as conn:
+        if db.engine.dialect.name == "sqlite":
+            plan = " ".join(
+                str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
+            )
+        else:
+            conn.exec_driver_sql("SET enable_seqscan = off")  # an empty table: force the choice
+            plan = " ".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {sql}"))
+    assert "ix_audit_event_target" in plan, plan

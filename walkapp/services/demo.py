@@ -50,7 +50,8 @@ from ..models import (
     User,
     Walk,
 )
-from . import capture, events
+from . import capture, events, hotspots
+from .observation_filter import ObservationFilter
 from .photo_store import PhotoStore
 
 DEMO_PROJECT_NAME = "Place du Canada — Valenciennes"
@@ -919,6 +920,53 @@ def _plans(b: Builder) -> list[WalkPlan]:
     return plans
 
 
+# What the demo's planner wrote when she confirmed the places the walks named (by the place's
+# most reported category): the tender annex of the demo project has findings to show.
+FINDING_TEXTS = {
+    "lighting": (
+        "Passage sombre après la tombée de la nuit",
+        "Reprendre l'éclairage du cheminement : points lumineux plus rapprochés, lumière blanche "
+        "qui rend les visages reconnaissables, aucun point noir entre deux candélabres.",
+    ),
+    "visibility": (
+        "Recoins sans visibilité",
+        "Supprimer les recoins et dégager les vues : haies taillées à hauteur d'yeux, "
+        "pas de mobilier qui masque l'entrée.",
+    ),
+    "harassment": (
+        "Lieu de harcèlement signalé par plusieurs participantes",
+        "Rendre le lieu visible et fréquenté à toute heure : éclairage, vues dégagées depuis "
+        "les rues voisines, activités en rez-de-chaussée.",
+    ),
+    "footpath_access": (
+        "Cheminement encombré, difficile avec une poussette",
+        "Rétablir un cheminement continu de 1,40 m libre de tout obstacle.",
+    ),
+}
+DEFAULT_FINDING_TEXT = (
+    "Lieu signalé par plusieurs participantes",
+    "À traiter dans le projet d'aménagement, avec les participantes.",
+)
+DEMO_FINDINGS = 3
+
+
+def _confirm_findings(b: Builder) -> None:
+    """The demo's planner has confirmed the first hotspots the walks made, as a planner would
+    after reading the hotspots page."""
+    places = hotspots.project_hotspots(b.project.id, ObservationFilter())
+    for place in places[:DEMO_FINDINGS]:
+        top = place.top_categories[0][0] if place.top_categories else ""
+        title, recommendation = FINDING_TEXTS.get(top, DEFAULT_FINDING_TEXT)
+        hotspots.confirm(
+            b.project.id,
+            place.key,
+            ObservationFilter(),
+            title=title,
+            recommendation=recommendation,
+            user_id=b.user.id,
+        )
+
+
 # --- Entry point --------------------------------------------------------------------------------
 
 
@@ -942,4 +990,5 @@ def load_demo(
     db.session.add_all(obs for obs, _who, _walk in b.spots)
     db.session.flush()
     _add_photos(b, store, plans)
+    _confirm_findings(b)
     return DemoResult(DEMO_EMAIL, password, plans[-1].walk.join_code)
