@@ -16,6 +16,14 @@ need_system_package() { # command package
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$2"
 }
 
+need_debian_package() { # package (one without a command of its own: fonts)
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" && return 0
+  say "Installing $1 (system package)"
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$1"
+}
+
 setup_python() {
   local python=${PYTHON:-python3}
   if [ ! -x "$PY" ]; then
