@@ -30,6 +30,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+import job_builders  # noqa: F401 (the job kind of `_done_job`)
 import pytest
 from conftest import DATA, auth
 from planner_users import login, make_user
@@ -146,6 +147,11 @@ RULES: dict[tuple[str, str], str] = {
     ("planner.edit_finding", "GET"): EDIT_PROJECT,
     ("planner.edit_finding", "POST"): EDIT_PROJECT,
     ("planner.delete_finding", "POST"): EDIT_PROJECT,
+    ("planner.annex", "GET"): EXPORT,
+    ("planner.annex_map", "GET"): EXPORT,
+    ("planner.annex_choices", "GET"): EDIT_PROJECT,
+    ("planner.annex_choices", "POST"): EDIT_PROJECT,
+    ("planner.annex_award_weights", "POST"): EDIT_PROJECT,
     ("planner.indicators", "GET"): READ,
     ("planner.participation", "GET"): READ,
     ("planner.daynight", "GET"): READ,
@@ -168,6 +174,10 @@ RULES: dict[tuple[str, str], str] = {
     ("planner.live_json", "GET"): FACILITATE,
     ("planner.live_attendance", "PUT"): FACILITATE,
     ("planner.live_note", "POST"): FACILITATE,
+    # A background job of the project (planner/jobs.py)
+    ("planner.job", "GET"): EXPORT,
+    ("planner.job_status", "GET"): EXPORT,
+    ("planner.job_download", "GET"): EXPORT,
 }
 PROJECT_ACTIONS = {READ, EDIT_PROJECT, MANAGE_EVENTS, FACILITATE, MODERATE, EXPORT}
 # Requests that change what later requests see go last, in this order.
@@ -219,7 +229,12 @@ def named(name: str, visitors=VISITORS) -> Visitor:
 
 
 # Planner views that answer the live view's fetch() in JSON: 401, not the sign-in page.
-JSON_VIEWS = {"planner.live_json", "planner.live_attendance", "planner.live_note"}
+JSON_VIEWS = {
+    "planner.live_json",
+    "planner.live_attendance",
+    "planner.live_note",
+    "planner.job_status",
+}
 
 
 def participant_verdict(rule: str, visitor: Visitor) -> str | None:
@@ -310,6 +325,17 @@ def _photo_upload() -> dict:
     return {"data": body, "content_type": f"multipart/form-data; boundary={boundary}"}
 
 
+def _done_job(project_id: int, user_id: int) -> int:
+    """A job of the project, built (its file is there to download)."""
+    from walkapp import jobs
+    from walkapp.unit_of_work import unit
+
+    with unit():
+        job = jobs.start("test_text", project_id=project_id, user_id=user_id, params={})
+    jobs.run(job.id)
+    return job.id
+
+
 # A valid request for the routes that need one (by the sender's name).
 BODIES = {
     "api.create_observation": lambda name: {"json": _spot(name)},
@@ -391,6 +417,7 @@ def urls(app, world, make_walk):  # noqa: F811
         "obs_id": spot["id"],
         "version": "any",  # an old folder still serves today's file
         "name": "app.js",
+        "job_id": _done_job(project_id, world.planner.id),
     }
     files = {
         "static": "css/walkapp.css",

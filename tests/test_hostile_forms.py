@@ -54,6 +54,7 @@ from test_schemathesis import HYPOTHESIS
 from werkzeug.datastructures import FileStorage, MultiDict
 
 import walkapp
+from walkapp.exporters import clause_library
 from walkapp.extensions import db
 from walkapp.models import Finding, Observation, Project, ProjectMember, User, Walk
 from walkapp.services import hotspots
@@ -446,6 +447,13 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("planner.confirm_finding", "POST"): Route(FINDING, before=_no_finding),
     ("planner.edit_finding", "POST"): Route(FINDING, url=_finding_url("edit")),
     ("planner.delete_finding", "POST"): Route(url=_finding_url("delete")),
+    ("planner.annex_choices", "POST"): Route(url=_finding_url("annex-choices")),
+    ("planner.annex_award_weights", "POST"): Route(
+        lambda ctx: {
+            f"weight_{c.code}": str(c.default_weight)
+            for c in clause_library.load("fr").award_criteria
+        }
+    ),
     # Events
     ("planner.event_new", "POST"): Route(form_data()),
     ("planner.event_edit", "POST"): Route(form_data(), before=_walk_status("open")),

@@ -16,7 +16,7 @@ from .unit_of_work import UnitOfWorkFlask
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    from . import health, i18n, pages, request_log
+    from . import health, i18n, jobs, pages, request_log
     from .api import bp as api_bp
     from .api import json_http_error
     from .config import default_settings, persistent_secret_key, settings_from_env
@@ -74,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         },
     )
 
+    jobs.init_app(app)  # the background jobs' queue (huey: SQLite file, or Redis)
     app.register_blueprint(api_bp)
     pages.init_app(app)
     health.init_app(app)  # /healthz, polled by the proxy

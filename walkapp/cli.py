@@ -125,13 +125,18 @@ def create_user(email: str, name: str, role: str, password: str):
 @click.command()
 @with_appcontext
 def purge():
-    """Erase the participants of every project whose retention has passed (services.retention)."""
+    """Erase the participants of every project whose retention has passed (services.retention);
+    remove the background jobs' files older than JOB_RETENTION_DAYS (walkapp.jobs)."""
+    from . import jobs
     from .extensions import utcnow
     from .services import retention
     from .services.photo_store import PhotoStore
 
     with command_unit():
         purged = retention.purge(utcnow(), PhotoStore(current_app.config["PHOTO_DIR"]))
+    with command_unit():
+        results = jobs.purge_expired(utcnow())
+    click.echo(f"Job results removed after their retention: {results}")
     for p in purged:
         click.echo(
             f"Project {p.project_id} ({p.name}), closed {p.closed_at:%Y-%m-%d}, kept "
@@ -140,6 +145,30 @@ def purge():
         )
     if not purged:
         click.echo("Nothing to erase: no project's retention has passed.")
+
+
+@click.command()
+@click.option("--workers", default=1, show_default=True, help="jobs run at once (threads)")
+@with_appcontext
+def worker(workers: int):
+    """Run the background jobs (annexes, reports, exports, photo ZIPs): the queue's consumer.
+    Beside `walkapp serve`, one per machine (or more: they share the queue)."""
+    import logging
+
+    from . import jobs
+
+    app = current_app._get_current_object()
+    huey_log = logging.getLogger("huey")
+    if not huey_log.handlers:
+        huey_log.addHandler(logging.StreamHandler())
+        huey_log.setLevel(logging.INFO)
+    with command_unit():
+        interrupted = jobs.recover_interrupted()
+    if interrupted:
+        click.echo(f"{interrupted} jobs were interrupted by a stopped worker: marked failed")
+    queue = app.extensions[jobs.EXTENSION_KEY]
+    click.echo(f"walkapp worker: {workers} at once, on {queue.describe()} (Ctrl+C to stop)")
+    jobs.consumer(app, workers=workers).run()
 
 
 @click.command()
@@ -203,5 +232,25 @@ def restore(archive: Path):
     click.echo("Then `walkapp db upgrade` if this walkapp is newer than the backup's.")
 
 
-for _command in (serve, demo, create_user, purge, backup, restore):
+for _command in (serve, demo, create_user, purge, worker, backup, restore):
     main.add_command(_command)
+
+
+@main.command("clauses-check")
+@with_appcontext
+def clauses_check():
+    """Check the clause library of the tender annex (exports/clauses/ and this instance's own
+    clauses/ folder): prints every problem as "file, line N: reason", exits 1 if there is any."""
+    from .exporters import clause_library
+
+    problems = clause_library.check(current_app.instance_path)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.get_current_context().exit(1)
+    counts = ", ".join(
+        f"{len(clause_library.load(language, current_app.instance_path).clauses)} clauses in "
+        f"{language}"
+        for language in clause_library.LANGUAGES
+    )
+    click.echo(f"Clause library: {counts}; no problem.")

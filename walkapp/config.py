@@ -95,6 +95,11 @@ def settings_from_env(environ: os._Environ | dict | None = None) -> dict[str, ob
         # Where failed attempts are counted: empty, a file of the instance folder that the
         # workers of one machine share; redis://… for several machines.
         "RATELIMIT_STORAGE_URI": env.get("WALKAPP_RATELIMIT_STORAGE_URI", ""),
+        # The background jobs' queue (walkapp.jobs): empty, a SQLite file of the instance
+        # folder (no server); redis://… in production.
+        "QUEUE_URL": env.get("WALKAPP_QUEUE_URL", ""),
+        # Days a job's result (annex, report, export, photo ZIP) is kept before its removal.
+        "JOB_RETENTION_DAYS": float(env.get("WALKAPP_JOB_RETENTION_DAYS", "7")),
         "JOIN_FAILURE_LIMIT": env.get("WALKAPP_JOIN_FAILURE_LIMIT", "20 per 10 minutes"),
         # Failed sign-ins per network address, and per address and account: a stranger cannot
         # lock a planner out from her own network.

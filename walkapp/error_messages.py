@@ -93,6 +93,30 @@ MESSAGES = {
     "not_a_hotspot": _l("This place is not a hotspot any more."),
     "already_a_finding": _l("This place is already a finding."),
     "export_not_allowed": _l("Your role does not allow exports: ask a planner of the project."),
+    # Background jobs (walkapp/jobs.py)
+    "job_crashed": _l(
+        "The file could not be built: an error occurred on walkapp's side. Ask for it again; "
+        "if it fails again, tell an administrator."
+    ),
+    "job_interrupted": _l("The work was interrupted (the server stopped): ask for it again."),
+    "job_queue_unavailable": _l(
+        "The work could not be queued (the queue does not answer): ask for it again later."
+    ),
+    "job_kind_unknown": _l("This kind of file cannot be built here: tell an administrator."),
+    "job_result_expired": _l(
+        "The file was removed at the end of its keeping period: build it again."
+    ),
+    "job_result_erased": _l(
+        "The file was removed after a participant's data was erased: build it again."
+    ),
+    # The tender annex: the planner's choices (domain/annex.py)
+    "not_in_finding": _l("This spot or photo is not one of the finding's: reload the page."),
+    "harassment_unconfirmed": _l(
+        "A harassment report is quoted only once you have ticked that every bidder will read it."
+    ),
+    "weights_criteria": _l("These award criteria are not the library's: reload the page."),
+    "weights_range": _l("Each weight is a whole number from 0 to 100."),
+    "weights_total": _l("The weights add up to more than 100 %."),
     # Perimeters: refusals (domain/geo.py)
     "perimeter_not_json": _l("This file is not GeoJSON: it is not valid JSON."),
     "perimeter_no_type": _l("This is not GeoJSON: it should be a JSON object with a “type”."),

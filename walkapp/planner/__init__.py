@@ -6,10 +6,12 @@ One module per area, each registering its views on the blueprint of blueprint.py
 
 from . import (
     admin,
+    annex,
     auth,
     events,
     hotspots,
     indicators,
+    jobs,
     live,
     maps,
     project_lifecycle,
@@ -20,11 +22,13 @@ from .blueprint import bp
 
 __all__ = [
     "admin",
+    "annex",
     "auth",
     "bp",
     "events",
     "hotspots",
     "indicators",
+    "jobs",
     "live",
     "maps",
     "project_lifecycle",

@@ -24,12 +24,22 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, StopValidation
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
 
+from ..domain.annex import WEIGHT_MAX, WEIGHT_MIN, weights_problem
 from ..domain.geo import PerimeterError, perimeter_geometry
 from ..domain.perimeter_checks import Question, swap_axes
 from ..domain.rules import has_control_characters
@@ -331,3 +341,98 @@ class DeleteProjectForm(FlaskForm):
         _l("Type the project's name to confirm"),
         validators=[DataRequired(), no_control_characters],
     )
+
+
+# --- The tender annex ---------------------------------------------------------------------------
+
+
+class AnnexChoicesForm(FlaskForm):
+    """What the annex may show of a finding's spots: the comments to quote, the photos, and for
+    a harassment spot the planner's confirmation that every bidder will read it. The choices are
+    the finding's own (set by the view): anything else is refused as not a valid choice."""
+
+    quote = SelectMultipleField(_l("Quote this comment"), coerce=int, validate_choice=True)
+    photo = SelectMultipleField(_l("Show this photo"), coerce=int, validate_choice=True)
+    confirm_harassment = SelectMultipleField(
+        _l("I know that this harassment report will be read by every bidding company"),
+        coerce=int,
+        validate_choice=True,
+    )
+
+    def __init__(self, *args: Any, spots: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        spots = list(spots)
+        self.quote.choices = [(s.facts.id, s.facts.reference) for s in spots if s.facts.comment]
+        self.photo.choices = [(p.id, s.facts.reference) for s in spots for p in s.photos]
+        self.confirm_harassment.choices = [
+            (s.facts.id, s.facts.reference) for s in spots if s.harassment
+        ]
+        self._harassment = {s.facts.id for s in spots if s.harassment}
+        self._photo_spot = {p.id: s.facts.id for s in spots for p in s.photos}
+
+    def validate_confirm_harassment(self, field: SelectMultipleField) -> None:
+        chosen = set(self.quote.data or ()) | {
+            self._photo_spot[p] for p in self.photo.data or () if p in self._photo_spot
+        }
+        if (chosen & self._harassment) - set(field.data or ()):
+            raise ValidationError(
+                _l(
+                    "A harassment report goes into the annex only if you tick, for that report, "
+                    "that every bidding company will read it."
+                )
+            )
+
+
+def award_weight_field_name(code: str) -> str:
+    return f"weight_{code}"
+
+
+class AwardWeightsForm(FlaskForm):
+    """The weights of the award criteria, in percent of the tender's marks: one whole number
+    per criterion of the clause library, adding up to at most 100 — the rest goes to the
+    tender's other criteria, price first (domain.annex.weights_problem). "Back to the
+    suggested weights" forgets the planner's."""
+
+    reset = StringField()
+
+    @classmethod
+    def for_criteria(cls, criteria: Any, weights: dict[str, int], *args: Any, **kwargs: Any):
+        """A form class with one field per criterion (WTForms fields are class attributes)."""
+
+        class Form(cls):  # type: ignore[valid-type, misc]
+            pass
+
+        for criterion in criteria:
+            setattr(
+                Form,
+                award_weight_field_name(criterion.code),
+                IntegerField(
+                    criterion.title,
+                    validators=[InputRequired(), NumberRange(WEIGHT_MIN, WEIGHT_MAX)],
+                    default=weights.get(criterion.code, criterion.default_weight),
+                ),
+            )
+        form = Form(*args, **kwargs)
+        form.codes = [c.code for c in criteria]
+        return form
+
+    def weights(self) -> dict[str, int]:
+        return {code: self[award_weight_field_name(code)].data for code in self.codes}
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if self.reset.data:
+            return True
+        problem = weights_problem(self.codes, self.weights())
+        if problem == "weights_total":
+            self.form_errors.append(
+                str(
+                    _l(
+                        "These weights add up to %(total)s: more than 100.",
+                        total=sum(self.weights().values()),
+                    )
+                )
+            )
+            return False
+        return problem is None

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from .. import unit_of_work
+from .. import jobs, unit_of_work
 from ..domain.join_codes import ALPHABET, normalize_join_code
 from ..domain.light import light_condition
 from ..domain.photos import PhotoRejected, process_photo, sha256_hex
@@ -445,19 +445,21 @@ def delete_observation(participant: Participant, obs_uuid: uuid.UUID, store: Pho
     erase_observation(get_own_observation(participant, obs_uuid), store)
 
 
-def keep_references(project_id: int) -> None:
+def _before_erasure(project_id: int) -> None:
     """Before spots are erased: if the project has findings (a tender annex may cite its spots),
     every spot gets its reference now, so that an erased one still reads « retiré à la demande de
-    la participante » under its own number."""
+    la participante » under its own number; and the files built from the project's data (annexes,
+    exports: jobs.forget_results) are removed once the erasure has committed."""
     if db.session.scalar(sa.select(sa.exists().where(Finding.project_id == project_id))):
         spot_references.assign(project_id)
+    jobs.forget_results(project_id)
 
 
 def erase_observation(obs: Observation, store: PhotoStore, *, journal: bool = True) -> None:
     """Erase one spot: its row, its photos (files unlinked after the commit), what the audit log
     said of it (moderation.forget_spots); then, after the commit, the erasure journal (unless
     `journal` is False: re-applying the journal) and the SQLite WAL checkpoint."""
-    keep_references(obs.walk.project_id)
+    _before_erasure(obs.walk.project_id)
     moderation.forget_spots([(obs.id, obs.uuid)], [obs.walk.project_id])
     delete_photos_where(Photo.observation_id == obs.id, store)
     db.session.execute(sa.delete(Observation).where(Observation.id == obs.id))
@@ -481,7 +483,7 @@ def erase_participant(participant: Participant, store: PhotoStore, *, journal: b
             Observation.participant_id == participant_id
         )
     ).all()
-    keep_references(project_id)
+    _before_erasure(project_id)
     moderation.forget_spots([tuple(spot) for spot in spots], [project_id])
     db.session.execute(
         sa.delete(ErasedToken).where(
