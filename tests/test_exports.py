@@ -4,6 +4,7 @@ Viewing photos and pages is not an export: it writes none."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -107,7 +108,12 @@ def test_planners_and_admins_export_and_each_file_is_audited(client, project, ro
     [entry] = audit_entries()
     assert (entry.user_id, entry.project_id) == (user.id, project.project_id)
     assert (entry.target_type, entry.target_id) == ("project", str(project.project_id))
-    assert entry.details == {"format": "geojson", "filters": {"category": ["lighting"]}, "spots": 1}
+    assert entry.details == {
+        "format": "geojson",
+        "layer": "spots",
+        "filters": {"category": ["lighting"]},
+        "spots": 1,
+    }
     assert entry.at >= before
     assert client.get(url(project)).json["features"][1]["properties"]["category"] == "visibility"
     assert len(audit_entries()) == 2  # one entry per file
@@ -167,3 +173,37 @@ def test_viewing_photos_and_pages_writes_no_audit_entry(client, project):
         assert r.status_code == 200, path
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 0
+
+
+def test_the_api_geojson_names_nobody(client, project):
+    """The route's GeoJSON: features named by the spot's reference, participants as labels of
+    this file, no participant id, no client uuid; downloaded under a readable ASCII name."""
+    login(client, make_user("planner@x.fr", "planner", projects=[project.project_id]))
+    r = client.get(url(project))
+    assert r.status_code == 200
+    features = r.json["features"]
+    assert [f["id"] for f in features] == ["S001", "S002"]
+    assert [f["properties"]["participant"] for f in features] == ["P1", "P1"]
+    assert [f["properties"]["photos"] for f in features] == [1, 0]
+    spot_uuids = [str(u) for u in db.session.scalars(sa.select(Observation.uuid))]
+    body = r.get_data(as_text=True)
+    for word in ("participant_id", "uuid", "walk_id", "token", *spot_uuids):
+        assert word not in body
+    disposition = r.headers["Content-Disposition"]
+    assert re.fullmatch(
+        r"attachment; filename=place-du-canada-\w+-\d{4}-\d{2}-\d{2}\.geojson", disposition
+    ), disposition
+
+
+def test_the_openapi_document_lists_the_geojson_properties_and_no_other(client):
+    doc = client.get("/api/v1/openapi.json").json
+    operation = doc["paths"]["/api/v1/projects/{project_id}/observations.geojson"]["get"]
+    schema = operation["responses"]["200"]["content"]["application/geo+json"]["schema"]
+    properties = schema["properties"]["features"]["items"]["properties"]["properties"]
+    assert properties["additionalProperties"] is False
+    assert {"reference", "participant", "comment", "lat"} & set(properties["properties"]) == {
+        "reference",
+        "participant",
+        "comment",
+    }
+    assert "participant_id" not in properties["properties"]

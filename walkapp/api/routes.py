@@ -5,16 +5,19 @@ once the services have flushed."""
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from datetime import timedelta, timezone
 
 from flask import abort, current_app, g, jsonify, request, send_file, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
 from ..access import role_in
-from ..extensions import utcnow
+from ..exporters import geojson
+from ..extensions import db, utcnow
 from ..i18n import taxonomy
-from ..models import Observation, Photo, Walk
+from ..models import Observation, Photo, Project, Walk
 from ..ratelimit import failure_limiter
 from ..services import capture, exports, quotas
 from ..services.errors import Invalid, NotFound, TooManyAttempts
@@ -39,6 +42,8 @@ from .schemas import (
 )
 
 PARTICIPANT_ERRORS = (401, 404)
+# A GeoJSON export up to this size is built in memory, beyond in a temporary file.
+SPOOL_BYTES = 8 * 1024 * 1024
 
 
 def photo_store() -> PhotoStore:
@@ -405,24 +410,37 @@ def get_taxonomy():
     "/projects/<int:project_id>/observations.geojson",
     "GET",
     summary="A project's spots as GeoJSON (RFC 7946), for a planner or admin of the project "
-    "(filtered as the map is; the export is recorded in the audit log)",
+    "(filtered as the map is; the export is recorded in the audit log). Each feature's id is "
+    "the spot's reference (S001); participants are labels (P1, P2...) stable within one file "
+    "only; no property links to a person",
     tag="planner",
     auth="planner",
     responses={200: ("FeatureCollection", None)},
     errors=(403, 404),
-    extra={200: {"application/geo+json": {"schema": {"type": "object"}}}},
+    extra={200: {geojson.MEDIA_TYPE: {"schema": geojson.spots_schema()}}},
 )
 @writes  # a GET that writes its audit entry: BEGIN IMMEDIATE on SQLite
 def project_geojson(project_id: int):
     if not planner_can_read(project_id):
         abort(404)
     filters = from_args(request.args, exports.EXPORT_FIELDS)
-    document = exports.project_geojson(
-        project_id, filters, user_id=current_user.id, role=role_in(project_id)
+    # Written as it is read, into memory up to SPOOL_BYTES and to a temporary file beyond.
+    body = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (the answer closes it)
+    try:
+        exports.write_geojson(
+            project_id, filters, body, user_id=current_user.id, role=role_in(project_id)
+        )
+    except BaseException:
+        body.close()
+        raise
+    body.seek(0)
+    project = db.session.get(Project, project_id)
+    return send_file(
+        body,
+        mimetype=geojson.MEDIA_TYPE,
+        as_attachment=True,
+        download_name=exports.file_name(project, "spots", "geojson", language=str(get_locale())),
     )
-    response = jsonify(document)
-    response.mimetype = "application/geo+json"
-    return response
 
 
 @bp.get("/openapi.json")
