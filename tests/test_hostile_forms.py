@@ -454,6 +454,11 @@ ROUTES: dict[tuple[str, str], Route] = {
             for c in clause_library.load("fr").award_criteria
         }
     ),
+    # Exports (built in the background: the baseline queues a job)
+    ("planner.export_start", "POST"): Route(
+        {"format": "csv", "layer": "spots", "language": "fr", "french": "y", "category": "lighting"}
+    ),
+    ("planner.annex_docx_start", "POST"): Route({"language": "fr"}),
     # Events
     ("planner.event_new", "POST"): Route(form_data()),
     ("planner.event_edit", "POST"): Route(form_data(), before=_walk_status("open")),

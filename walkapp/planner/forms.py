@@ -18,17 +18,20 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from flask_wtf.i18n import translations as wtforms_translations
 from wtforms import (
+    BooleanField,
     EmailField,
     Form,
     HiddenField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
     ValidationError,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -436,3 +439,48 @@ class AwardWeightsForm(FlaskForm):
             )
             return False
         return problem is None
+
+
+class ExportForm(FlaskForm):
+    """A data export or the photos of the spots the page's filters keep (walkapp.export_jobs):
+    the filter travels in hidden fields of the page, read by services.observation_filter."""
+
+    format = RadioField(
+        _l("File"),
+        choices=[
+            SelectChoice(
+                "xlsx", _l("Spreadsheet (XLSX): every layer, one sheet each, with definitions")
+            ),
+            SelectChoice("csv", _l("Table (CSV)")),
+            SelectChoice("geojson", _l("Map layer for QGIS (GeoJSON)")),
+            SelectChoice("zip", _l("The photos (ZIP), named by spot reference")),
+        ],
+        default="xlsx",
+    )
+    layer = SelectField(
+        _l("Layer (CSV and GeoJSON)"),
+        choices=[
+            SelectChoice("spots", _l("Spots")),
+            SelectChoice("findings", _l("Findings")),
+            SelectChoice("stops", _l("Stops")),
+            SelectChoice("perimeter", _l("Perimeter")),
+        ],
+        default="spots",
+    )
+    french = BooleanField(_l("CSV for a French spreadsheet (; between columns, decimal commas)"))
+    lambert93 = BooleanField(_l("Add Lambert-93 X/Y columns (EPSG:2154)"))
+    language = SelectField(
+        _l("Language of the labels"),
+        choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")],
+        default="fr",
+    )
+
+
+class AnnexDocxForm(FlaskForm):
+    """The tender annex as a Word document, built in the background."""
+
+    language = SelectField(
+        _l("Language of the annex"),
+        choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")],
+        default="fr",
+    )

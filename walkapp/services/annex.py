@@ -256,16 +256,22 @@ def _section(
 
 
 def annex_content(
-    project_id: int, *, language: str, instance_path: str | PathLike[str] | None
+    project_id: int,
+    *,
+    language: str,
+    instance_path: str | PathLike[str] | None,
+    prepared: bool = False,
 ) -> domain.Annex:
     """Everything the annex of the project says, in `language` (the clause library's): the
     walks held and who is missing, the findings with their requirements, the appendix of the
     spots, the equality policy and the award criteria. Hands out missing references first
-    (flushes, never commits)."""
+    (flushes, never commits) — unless `prepared`: the request that started the job did it
+    (services.exports.prepare), and the job only reads."""
     project = db.session.get(Project, project_id)
     if project is None:
         raise NotFound({"project": "not_found"})
-    spot_references.assign(project_id)
+    if not prepared:
+        spot_references.assign(project_id)
     library = _library(language, instance_path)
     findings = findings_in_order(project_id)
     all_ids = [int(i) for f in findings for i in f.spot_ids or ()]

@@ -48,6 +48,7 @@ KIND_WORDS = {
     sheet.PERIMETER: sheet.N_("perimeter"),
     "data": sheet.N_("data"),
     "photos": sheet.N_("photos"),
+    "annex": sheet.N_("tender annex"),
 }
 FALLBACK_SLUG = "walkapp"
 
@@ -62,12 +63,26 @@ def _check_layer(layer: str) -> None:
         raise ValueError(f"layer must be one of {LAYERS}")
 
 
-def _begin(project_id: int, role: str) -> Project:
+def _begin(project_id: int, role: str, *, prepared: bool = False) -> Project:
     _check_allowed(role)
     project = db.session.get(Project, project_id)
     if project is None:
         raise NotFound({"project": "not_found"})
-    spot_references.assign(project_id)
+    if not prepared:
+        spot_references.assign(project_id)
+    return project
+
+
+def prepare(
+    project_id: int, filters: ObservationFilter | None, details: dict[str, Any], *, user_id, role
+) -> Project:
+    """The request's half of an export built in the background (walkapp.export_jobs): the
+    right checked, the references handed out and the export recorded (who, what, which
+    filters), all in the request's unit of work. The job then only reads (`prepared=True`):
+    it never holds SQLite's write lock for a long build, and its file holds the spots that had
+    a reference when the planner asked for it."""
+    project = _begin(project_id, role)
+    _record(project_id, user_id, filters, details)
     return project
 
 
@@ -96,13 +111,15 @@ def write_geojson(
     user_id: int,
     role: str,
     progress: Progress | None = None,
+    prepared: bool = False,
 ) -> dict[str, Any]:
     """One layer (spots, findings, stops, perimeter) as a GeoJSON FeatureCollection."""
     _check_layer(layer)
-    project = _begin(project_id, role)
+    project = _begin(project_id, role, prepared=prepared)
     opened = layers.open_layer(layer, project, filters)
     summary = _layer_summary("geojson", opened, geojson.write(opened, out, progress))
-    _record(project_id, user_id, filters, summary)
+    if not prepared:
+        _record(project_id, user_id, filters, summary)
     return summary
 
 
@@ -118,16 +135,18 @@ def write_csv(
     user_id: int,
     role: str,
     progress: Progress | None = None,
+    prepared: bool = False,
 ) -> dict[str, Any]:
     """One layer as CSV: UTF-8 with BOM; `french`: ``;`` and decimal commas; `lambert93`: X/Y
     columns; labels in `language`."""
     _check_layer(layer)
-    project = _begin(project_id, role)
+    project = _begin(project_id, role, prepared=prepared)
     opened = layers.open_layer(layer, project, filters, lambert93=lambert93)
     with force_locale(language):
         rows = tabular.write_csv(opened, out, french=french, lambert93=lambert93, progress=progress)
     summary = _layer_summary("csv", opened, rows)
-    _record(project_id, user_id, filters, summary)
+    if not prepared:
+        _record(project_id, user_id, filters, summary)
     return summary
 
 
@@ -141,10 +160,11 @@ def write_xlsx(
     user_id: int,
     role: str,
     progress: Progress | None = None,
+    prepared: bool = False,
 ) -> dict[str, Any]:
     """Every layer, one sheet each, then the definitions sheet; headings and labels in
     `language` (codes beside the labels)."""
-    project = _begin(project_id, role)
+    project = _begin(project_id, role, prepared=prepared)
     opened = [layers.open_layer(n, project, filters, lambert93=lambert93) for n in LAYERS]
     total = sum(layer.total for layer in opened)
     summary: dict[str, Any] = {"format": "xlsx"}
@@ -165,7 +185,8 @@ def write_xlsx(
         book.save(out)
     if progress is not None:
         progress(done, total)
-    _record(project_id, user_id, filters, summary)
+    if not prepared:
+        _record(project_id, user_id, filters, summary)
     return summary
 
 
@@ -216,12 +237,14 @@ def write_photos_zip(
     user_id: int,
     role: str,
     progress: Progress | None = None,
+    prepared: bool = False,
 ) -> dict[str, Any]:
     """The photos of the filter's spots as a ZIP of ``S042-1.jpg`` entries, byte for byte."""
-    project = _begin(project_id, role)
+    project = _begin(project_id, role, prepared=prepared)
     summary = {"format": "zip", "layer": "photos"}
     summary.update(photos_zip.write(project, filters, out, store, progress))
-    _record(project_id, user_id, filters, summary)
+    if not prepared:
+        _record(project_id, user_id, filters, summary)
     return summary
 
 
