@@ -622,8 +622,10 @@ def test_every_layer_has_unique_column_codes_and_defined_vocabularies():
 
 def test_a_comment_with_control_characters_still_exports_to_xlsx(bordeaux):
     spot = db.session.scalar(sa.select(Observation).where(Observation.walk_id == bordeaux.id))
-    spot.comment = "bell\x07 and nul\x00"
+    # Refused by the app on the way in (422), but rows written before that rule may hold them.
+    # (PostgreSQL cannot store NUL at all: a bell and a vertical tab, which XML cannot hold.)
+    spot.comment = "bell\x07 and tab\x0b"
     db.session.commit()
     data, _ = export("xlsx", bordeaux, bordeaux.planner, language="en")
     comments = [row["Comment"] for row in sheet_rows(data, "Spots")]
-    assert "bell and nul" in comments
+    assert "bell and tab" in comments

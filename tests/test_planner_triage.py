@@ -16,7 +16,7 @@ from planner_users import PASSWORD, login, make_user
 
 from walkapp.extensions import db
 from walkapp.models import AuditEvent, Observation, Participant, User, Walk
-from walkapp.services import capture
+from walkapp.services import capture, spot_references
 from walkapp.services.photo_store import PhotoStore
 from walkapp.services.triage import BadCursor, Cursor
 
@@ -375,6 +375,7 @@ def test_pages_need_a_session(client, world):
 
 
 def geojson_ids(client, project_id: int) -> set[str]:
+    """The export's feature ids: the spots' references (S001...)."""
     r = client.get(f"/api/v1/projects/{project_id}/observations.geojson")
     assert r.status_code == 200
     return {f["id"] for f in r.json["features"]}
@@ -383,8 +384,10 @@ def geojson_ids(client, project_id: int) -> set[str]:
 def test_hiding_keeps_the_row_with_its_reason_and_unhide_brings_it_back(client, world):
     login(client, world.planner)
     target = world.spots["harassed"]
-    target_id, target_uuid = target.id, str(target.uuid)
-    assert target_uuid in geojson_ids(client, world.project_id)
+    target_id = target.id
+    shown_ids = geojson_ids(client, world.project_id)  # the export hands out the references
+    target_ref = spot_references.labels(world.project_id, [target_id])[target_id]  # "S003"
+    assert target_ref in shown_ids
     page = f"{triage_url(world.project_id)}?category=harassment"
 
     r = client.post(
@@ -396,7 +399,7 @@ def test_hiding_keeps_the_row_with_its_reason_and_unhide_brings_it_back(client, 
     stored = db.session.get(Observation, target_id)
     assert stored is not None and stored.hidden_at is not None
     assert stored.hidden_reason == "Names a neighbour" and stored.hidden_by_id == world.planner.id
-    assert target_uuid not in geojson_ids(client, world.project_id)
+    assert target_ref not in geojson_ids(client, world.project_id)
     assert target_id not in row_ids(client.get(triage_url(world.project_id)).text)
     shown = client.get(triage_url(world.project_id), query_string={"hidden": "only"}).text
     assert target_id in row_ids(shown) and "Names a neighbour" in shown
@@ -406,7 +409,7 @@ def test_hiding_keeps_the_row_with_its_reason_and_unhide_brings_it_back(client, 
     db.session.expire_all()
     stored = db.session.get(Observation, target_id)
     assert (stored.hidden_at, stored.hidden_reason, stored.hidden_by_id) == (None, None, None)
-    assert target_uuid in geojson_ids(client, world.project_id)
+    assert target_ref in geojson_ids(client, world.project_id)
     assert target_id in row_ids(client.get(triage_url(world.project_id)).text)
 
     events = db.session.scalars(
