@@ -107,6 +107,9 @@ RULES: dict[tuple[str, str], str] = {
     ("planner.logout", "POST"): SIGNED_IN,
     ("planner.projects", "GET"): SIGNED_IN,
     ("planner.indicators_all", "GET"): SIGNED_IN,
+    # The monitoring report: any account; it covers the projects she may export (none: 403).
+    ("planner.report", "GET"): SIGNED_IN,
+    ("planner.report_start", "POST"): SIGNED_IN,
     ("planner.project_new", "GET"): CREATE_PROJECT,
     ("planner.project_new", "POST"): CREATE_PROJECT,
     ("planner.users", "GET"): ADMIN,
@@ -155,6 +158,11 @@ RULES: dict[tuple[str, str], str] = {
     ("planner.exports_page", "GET"): EXPORT,
     ("planner.export_start", "POST"): EXPORT,
     ("planner.annex_docx_start", "POST"): EXPORT,
+    # The residents' page: its preview is reading; publishing it is project work.
+    ("planner.public_page_admin", "GET"): READ,
+    ("planner.public_publish", "POST"): EDIT_PROJECT,
+    ("planner.public_unpublish", "POST"): EDIT_PROJECT,
+    ("public.residents", "GET"): PUBLIC,  # a published page, at its address: anyone
     ("planner.indicators", "GET"): READ,
     ("planner.participation", "GET"): READ,
     ("planner.daynight", "GET"): READ,
@@ -339,6 +347,16 @@ def _done_job(project_id: int, user_id: int) -> int:
     return job.id
 
 
+def _published_slug(project_id: int, user_id: int) -> str:
+    """The project's residents' page, published: its address answers anyone."""
+    from walkapp.services import publication
+    from walkapp.unit_of_work import unit
+
+    with unit():
+        slug = publication.publish(project_id, user_id, publication.Options(), 5).slug
+    return slug
+
+
 # A valid request for the routes that need one (by the sender's name).
 BODIES = {
     "api.create_observation": lambda name: {"json": _spot(name)},
@@ -421,6 +439,7 @@ def urls(app, world, make_walk):  # noqa: F811
         "version": "any",  # an old folder still serves today's file
         "name": "app.js",
         "job_id": _done_job(project_id, world.planner.id),
+        "slug": _published_slug(project_id, world.planner.id),
     }
     files = {
         "static": "css/walkapp.css",

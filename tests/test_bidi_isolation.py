@@ -317,6 +317,8 @@ def test_every_planner_page_isolates_typed_text(client, typed_world):
         f"{p}/participation": ("project_name",),
         f"{p}/daynight": ("project_name", "walk_title", "other_title"),
         f"{p}/stops": ("project_name", "walk_title", "stop_name"),
+        # The residents' page's preview: the public page's own template.
+        f"{p}/public": ("project_name", "commune", "finding_title", "recommendation"),
         f"{p}/audit": (
             "project_name",
             "user_name",

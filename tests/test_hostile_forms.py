@@ -459,6 +459,20 @@ ROUTES: dict[tuple[str, str], Route] = {
         {"format": "csv", "layer": "spots", "language": "fr", "french": "y", "category": "lighting"}
     ),
     ("planner.annex_docx_start", "POST"): Route({"language": "fr"}),
+    ("planner.public_publish", "POST"): Route(
+        {"contact": "democratie@valenciennes.fr", "include_quotes": "y"}
+    ),
+    ("planner.public_unpublish", "POST"): Route(),
+    ("planner.report_start", "POST"): Route(
+        {
+            "period": "dates",
+            "first_day": "2026-01-01",
+            "last_day": "2026-12-31",
+            "year": "2026",
+            "format": "html",
+            "language": "fr",
+        }
+    ),
     # Events
     ("planner.event_new", "POST"): Route(form_data()),
     ("planner.event_edit", "POST"): Route(form_data(), before=_walk_status("open")),

@@ -82,6 +82,18 @@ def parse_place(text: str) -> tuple[float, float]:
     return lat, lon
 
 
+def parse_min_count(text: str) -> int:
+    """WALKAPP_PUBLIC_MIN_COUNT: a whole number, at least 2 (a hexagon of one person's reports
+    would point at her), else the start stops with a sentence saying so."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = 0
+    if value < 2:
+        raise ValueError(f"WALKAPP_PUBLIC_MIN_COUNT must be a whole number, 2 or more: {text!r}")
+    return value
+
+
 def settings_from_env(environ: os._Environ | dict | None = None) -> dict[str, object]:
     """Flask config keys taken from the environment. Unset variables are left to defaults."""
     env = os.environ if environ is None else environ
@@ -100,6 +112,9 @@ def settings_from_env(environ: os._Environ | dict | None = None) -> dict[str, ob
         "QUEUE_URL": env.get("WALKAPP_QUEUE_URL", ""),
         # Days a job's result (annex, report, export, photo ZIP) is kept before its removal.
         "JOB_RETENTION_DAYS": float(env.get("WALKAPP_JOB_RETENTION_DAYS", "7")),
+        # The residents' page (walkapp.public_pages) shows a hexagon only if at least this many
+        # distinct participants made at least this many reports in it (DESIGN.md: k, 5).
+        "PUBLIC_MIN_COUNT": parse_min_count(env.get("WALKAPP_PUBLIC_MIN_COUNT", "5")),
         "JOIN_FAILURE_LIMIT": env.get("WALKAPP_JOIN_FAILURE_LIMIT", "20 per 10 minutes"),
         # Failed sign-ins per network address, and per address and account: a stranger cannot
         # lock a planner out from her own network.

@@ -443,3 +443,30 @@ class Job(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Publication(db.Model):
+    """A project's residents' page (services.publication), published by a planner: what the
+    page shows is the `snapshot`, aggregated and frozen when published (a later walk changes
+    nothing until she publishes again); an erasure rebuilds it without what was erased, from
+    `selection` (what the publication drew from: never shown). Unpublishing deletes the row:
+    its address then answers 404, and a new publication gets a new address."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("project.id", ondelete="CASCADE"), unique=True
+    )
+    # The page's address (/r/<slug>): random, so that no project's page can be guessed.
+    slug: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    # Published again (by the planner, or by an erasure): the snapshot is of that time.
+    republished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The planner's choices: {"contact": text, "include_quotes": bool, "k": int}.
+    options: Mapped[dict] = mapped_column(JSONType, default=dict)
+    # Everything the page shows, already aggregated (domain.public_page.SNAPSHOT_VERSION).
+    snapshot: Mapped[dict] = mapped_column(JSONType, default=dict)
+    # What it was drawn from: the last spot id then, the quoted spots of each finding.
+    selection: Mapped[dict] = mapped_column(JSONType, default=dict)

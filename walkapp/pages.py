@@ -78,9 +78,11 @@ def error_texts(code: int) -> tuple:
 def init_app(app: Flask) -> None:
     from .participate import bp as participate_bp
     from .planner import bp as planner_bp
+    from .public_pages import bp as public_bp
 
     app.register_blueprint(participate_bp)
     app.register_blueprint(planner_bp)
+    app.register_blueprint(public_bp)  # the residents' pages, /r/<slug>: no sign-in
 
 
 def _render(code: int, name: str, message: str | None = None):

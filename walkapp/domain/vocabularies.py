@@ -242,6 +242,9 @@ AUDIT_ACTIONS = Vocabulary(
         Term("purge", "purge at the end of the retention period"),
         Term("archive", "archiving"),
         Term("unarchive", "taking out of the archive"),
+        Term("publish", "publication"),
+        Term("republish", "publication again"),
+        Term("unpublish", "taking down"),
     ),
 )
 AUDIT_TARGETS = Vocabulary(
@@ -258,6 +261,7 @@ AUDIT_TARGETS = Vocabulary(
         Term("stop_note", "group note"),
         Term("proxy_participant", "spots entered for a participant"),
         Term("finding", "finding"),
+        Term("publication", "residents' page"),
     ),
 )
 AUDIT_FIELDS = Vocabulary(

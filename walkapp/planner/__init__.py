@@ -17,6 +17,8 @@ from . import (
     maps,
     project_lifecycle,
     projects,
+    publication,
+    report,
     triage,
 )
 from .blueprint import bp
@@ -35,5 +37,7 @@ __all__ = [
     "maps",
     "project_lifecycle",
     "projects",
+    "publication",
+    "report",
     "triage",
 ]

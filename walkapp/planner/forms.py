@@ -19,6 +19,7 @@ from flask_wtf.file import FileField
 from flask_wtf.i18n import translations as wtforms_translations
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     Form,
     HiddenField,
@@ -484,3 +485,74 @@ class AnnexDocxForm(FlaskForm):
         choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")],
         default="fr",
     )
+
+
+class PublishForm(FlaskForm):
+    """Publish the residents' page (planner/publication.py): how to take part, and whether the
+    quotes chosen for the tender annex appear (off by default; never a harassment report's)."""
+
+    contact = TextAreaField(
+        _l("How to take part: a contact"),
+        description=_l(
+            "An e-mail address, a phone number or a web page of the authority. Never the date "
+            "or the meeting point of a coming walk."
+        ),
+        filters=[strip],
+        validators=[Optional(), Length(max=500), no_control_characters],
+    )
+    include_quotes = BooleanField(_l("Include the quotes chosen for the tender annex"))
+
+
+class UnpublishForm(FlaskForm):
+    """Take the residents' page down (its address then answers 404)."""
+
+
+REPORT_PERIOD_PROBLEMS = {
+    "dates_missing": _l("Give the first and the last day of the period."),
+    "dates_reversed": _l("The last day comes before the first."),
+    "period_too_long": _l("A report covers at most three years."),
+}
+
+
+class ReportForm(FlaskForm):
+    """The annual monitoring report (planner/report.py): a calendar year (the years with
+    events: the view sets `year.choices`) or the days chosen, a format and a language."""
+
+    period = RadioField(
+        _l("Period"),
+        choices=[
+            SelectChoice("year", _l("A calendar year")),
+            SelectChoice("dates", _l("The dates I choose")),
+        ],
+        default="year",
+    )
+    year = SelectField(_l("Year"), choices=[])  # the view sets the years with events
+    first_day = DateField(_l("First day"), validators=[Optional()])
+    last_day = DateField(_l("Last day (included)"), validators=[Optional()])
+    format = RadioField(
+        _l("File"),
+        choices=[
+            SelectChoice("docx", _l("Word document (DOCX)")),
+            SelectChoice("html", _l("Web page to keep or print (HTML)")),
+        ],
+        default="docx",
+    )
+    language = SelectField(
+        _l("Language of the report"),
+        choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")],
+        default="fr",
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        if self.period.data == "dates":
+            # The year select is not the period then: any value it holds is ignored.
+            self.year.validate_choice = False
+        ok = super().validate(extra_validators)
+        if ok and self.period.data == "dates":
+            from ..domain.report import period_problem
+
+            problem = period_problem(self.first_day.data, self.last_day.data)
+            if problem is not None:
+                self.last_day.errors.append(str(REPORT_PERIOD_PROBLEMS[problem]))
+                return False
+        return ok

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from ..domain import annex as domain
 from ..domain import hotspots as hs
+from ..domain import indicators as ind
 from ..domain.participation import priorities
 from ..extensions import db, utcnow
 from ..models import Finding, Observation, Photo, Project, Stop, StoredFile, Walk
@@ -33,7 +34,6 @@ from . import audit, spot_references
 from .errors import Invalid, NotFound
 from .indicators import participation_profile, walk_people
 
-HELD = ("open", "closed")  # a walk that took place (or is taking place)
 WALK_KIND = "exploratory_walk"
 CHUNK = 5000  # ids per IN (...): well under any database's limit of bound parameters
 
@@ -178,7 +178,11 @@ def _walks(project_id: int) -> tuple[domain.WalkSummary, ...]:
     walks = list(
         db.session.scalars(
             sa.select(Walk)
-            .where(Walk.project_id == project_id, Walk.kind == WALK_KIND, Walk.status.in_(HELD))
+            .where(
+                Walk.project_id == project_id,
+                Walk.kind == WALK_KIND,
+                Walk.status.in_(ind.HELD_STATUSES),
+            )
             .order_by(Walk.starts_at, Walk.id)
         )
     )

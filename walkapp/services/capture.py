@@ -455,6 +455,14 @@ def _before_erasure(project_id: int) -> None:
     jobs.forget_results(project_id)
 
 
+def _after_erasure(project_id: int) -> None:
+    """After an erasure's deletes, in its transaction: the project's residents' page, if it has
+    one, is published again without what was erased (services.publication)."""
+    from . import publication  # the residents' page reads spots; capture is where they go
+
+    publication.republish_after_erasure(project_id)
+
+
 def erase_observation(obs: Observation, store: PhotoStore, *, journal: bool = True) -> None:
     """Erase one spot: its row, its photos (files unlinked after the commit), what the audit log
     said of it (moderation.forget_spots); then, after the commit, the erasure journal (unless
@@ -463,6 +471,7 @@ def erase_observation(obs: Observation, store: PhotoStore, *, journal: bool = Tr
     moderation.forget_spots([(obs.id, obs.uuid)], [obs.walk.project_id])
     delete_photos_where(Photo.observation_id == obs.id, store)
     db.session.execute(sa.delete(Observation).where(Observation.id == obs.id))
+    _after_erasure(obs.walk.project_id)
     if journal:
         erasure_journal_file.record("observation", [str(obs.uuid)])
     unit_of_work.after_commit(checkpoint_wal)
@@ -497,6 +506,7 @@ def erase_participant(participant: Participant, store: PhotoStore, *, journal: b
     db.session.execute(sa.delete(Observation).where(Observation.participant_id == participant.id))
     db.session.execute(sa.delete(TrackPoint).where(TrackPoint.participant_id == participant.id))
     db.session.execute(sa.delete(Participant).where(Participant.id == participant.id))
+    _after_erasure(project_id)
     if journal:
         erasure_journal_file.record("participant", [participant_id])
     unit_of_work.after_commit(checkpoint_wal)

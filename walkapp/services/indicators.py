@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from ..domain import indicators as ind
 from ..domain.indicators_daynight import Spot
 from ..domain.participation import EVENING_SLOTS, REDUCED_MOBILITY, Profile
+from ..domain.report import Period
 from ..domain.stops import StopInput, Sums
 from ..domain.vocabularies import CRITERIA, TIME_SLOTS, UNDER_18_AGE_BANDS
 from ..extensions import db
@@ -40,12 +41,16 @@ def _in_scope(scope: Scope):
     return Walk.project_id.in_(scope)
 
 
-def _year_filter(year: int | None) -> list:
-    """Events that started in `year` (UTC): a range on starts_at, so an index can serve it."""
-    if year is None:
+def _year_filter(when: int | Period | None) -> list:
+    """Events that started in `when` — a year, or a period of dates (domain.report.Period, end
+    excluded) — in UTC: a range on starts_at, so an index can serve it."""
+    if when is None:
         return []
-    start = datetime(year, 1, 1, tzinfo=UTC)
-    end = datetime(year + 1, 1, 1, tzinfo=UTC)
+    if isinstance(when, Period):
+        start, end = when.start_utc, when.end_utc
+    else:
+        start = datetime(when, 1, 1, tzinfo=UTC)
+        end = datetime(when + 1, 1, 1, tzinfo=UTC)
     return [Walk.starts_at >= start, Walk.starts_at < end]
 
 
@@ -59,7 +64,7 @@ def _year_of_start():
     return sa.cast(sa.extract("year", column), sa.Integer)
 
 
-def _events(scope: Scope, year: int | None):
+def _events(scope: Scope, year: int | Period | None):
     """(project_id, events, {year: walks held with groups of women})."""
     women_walk = sa.and_(
         Walk.kind == "exploratory_walk",
@@ -85,7 +90,7 @@ def _events(scope: Scope, year: int | None):
     return events, walks
 
 
-def _participants_by_gender(scope: Scope, year: int | None):
+def _participants_by_gender(scope: Scope, year: int | Period | None):
     query = (
         sa.select(Walk.project_id, Participant.gender, sa.func.count())
         .select_from(Participant)
@@ -99,7 +104,7 @@ def _participants_by_gender(scope: Scope, year: int | None):
     return found
 
 
-def _attendance_by_gender(scope: Scope, year: int | None):
+def _attendance_by_gender(scope: Scope, year: int | Period | None):
     query = (
         sa.select(Walk.project_id, Attendance.gender, sa.func.sum(Attendance.count))
         .select_from(Attendance)
@@ -162,7 +167,7 @@ def walk_people(walk: Walk) -> ind.EventPeople:
     return _events_people([Walk.id == walk.id])[0][1]
 
 
-def _women_reporting_harassment(scope: Scope, year: int | None) -> dict[int, int]:
+def _women_reporting_harassment(scope: Scope, year: int | Period | None) -> dict[int, int]:
     reported = (
         sa.select(sa.literal(1))
         .where(
@@ -182,19 +187,24 @@ def _women_reporting_harassment(scope: Scope, year: int | None) -> dict[int, int
     return dict(db.session.execute(query).all())
 
 
-def project_counts(scope: Scope, year: int | None = None) -> list[ind.ProjectCounts]:
-    """What the indicators need, per project of the scope (every project, even without data)."""
+def project_counts(
+    scope: Scope, year: int | None = None, *, period: Period | None = None
+) -> list[ind.ProjectCounts]:
+    """What the indicators need, per project of the scope (every project, even without data):
+    of every event, of the events of `year`, or of those of `period` (the monitoring report's
+    dates)."""
+    when = period if period is not None else year
     projects = db.session.execute(
         sa.select(Project.id, Project.name, Project.insee_code)
         .where(Project.id.in_(scope))
         .order_by(Project.name, Project.id)
     ).all()
-    events, walks = _events(scope, year)
-    people = _participants_by_gender(scope, year)
-    attendance = _attendance_by_gender(scope, year)
-    harassment = _women_reporting_harassment(scope, year)
+    events, walks = _events(scope, when)
+    people = _participants_by_gender(scope, when)
+    attendance = _attendance_by_gender(scope, when)
+    harassment = _women_reporting_harassment(scope, when)
     per_event: dict[int, list[ind.EventPeople]] = defaultdict(list)
-    for pid, event in _events_people([_in_scope(scope), *_year_filter(year)]):
+    for pid, event in _events_people([_in_scope(scope), *_year_filter(when)]):
         per_event[pid].append(event)
     return [
         ind.ProjectCounts(
@@ -254,9 +264,10 @@ def participation_counts(scope: Scope) -> dict[tuple[str | None, str | None, str
     return counts
 
 
-def participation_profile(scope: Scope) -> Profile:
-    """Distinct participants of the scope per group a gap is looked for in (one row, one probe
-    of ix_observation_participant_slot per woman for "after dark")."""
+def participation_profile(scope: Scope, period: Period | None = None) -> Profile:
+    """Distinct participants of the scope (of the events of `period`, when one is given) per
+    group a gap is looked for in (one row, one probe of ix_observation_participant_slot per
+    woman for "after dark")."""
     evening = (
         sa.select(sa.literal(1))
         .where(
@@ -281,7 +292,7 @@ def participation_profile(scope: Scope) -> Profile:
         )
         .select_from(Participant)
         .join(Walk, Walk.id == Participant.walk_id)
-        .where(_in_scope(scope))
+        .where(_in_scope(scope), *_year_filter(period))
     ).one()
     return Profile(*(int(n or 0) for n in row))
 
