@@ -7,6 +7,7 @@ redirects), or is any other exception. On SQLite and PostgreSQL (the `app` fixtu
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -168,3 +169,84 @@ def test_the_commit_guard_catches_a_commit_from_walkapp_code(app):
     finally:
         guard.uninstall()
     assert guard.violations == ["walkapp/services/sneaky.py"]
+
+
+# --- A unit that reads first: the write lock for the write alone ---------------------------------
+
+
+@pytest.fixture
+def reads_first_route(app):
+    """A `reads_first` view that records whether another connection could take SQLite's write
+    lock while it read, and after its `write_phase()`."""
+    seen: dict[str, bool] = {}
+
+    def lock_is_free() -> bool:
+        if db.engine.dialect.name != "sqlite":
+            return True  # PostgreSQL locks rows, not the database: nothing to probe
+        other = db.engine.raw_connection()  # autocommit: BEGIN IMMEDIATE takes the lock or fails
+        try:
+            cursor = other.cursor()
+            cursor.execute("PRAGMA busy_timeout=0")
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+            except Exception:  # sqlite3.OperationalError: database is locked
+                return False
+            cursor.execute("ROLLBACK")
+            return True
+        finally:
+            other.close()
+
+    @unit_of_work.reads_first
+    def reading_then_writing():
+        db.session.scalar(sa.select(sa.func.count(Participant.id)))
+        seen["while_reading"] = lock_is_free()
+        unit_of_work.write_phase()
+        audit.record("edit", "observation", "1", user_id=None)
+        db.session.flush()
+        seen["after_write_phase"] = lock_is_free()
+        return "written"
+
+    app.add_url_rule(
+        "/test-unit/reads-first", "reads_first", reading_then_writing, methods=["POST"]
+    )
+    return seen
+
+
+def test_a_reads_first_unit_holds_the_write_lock_for_its_write_alone(
+    app, client, reads_first_route
+):
+    response = client.post("/test-unit/reads-first")
+    assert response.status_code == 200
+    sqlite = db.engine.dialect.name == "sqlite"
+    assert reads_first_route == {"while_reading": True, "after_write_phase": not sqlite}
+    assert row_counts()["audit_event"] == 1  # and the write committed with the unit
+
+
+def test_a_spot_sent_again_after_its_walk_closed_is_answered_as_stored(app, client, spot):
+    """A phone that lost the answer resends after the close: told it is stored, not refused
+    (the phone would otherwise keep it forever, or drop a spot the server has)."""
+    walk = db.session.scalars(sa.select(Observation)).one().walk
+    walk.status = "closed"
+    # Closed before the spot's time (a clock that was wrong): sent now, it would be refused.
+    walk.closed_at = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
+    db.session.commit()
+    body = {
+        "id": "6f1c1d2e-6b0e-4f7e-9a55-0d1f3c2b1a00",
+        "lat": 50.356,
+        "lon": 3.5185,
+        "recorded_at": "2026-11-20T21:00:00+01:00",
+        "category": "lighting",
+        "feeling": 2,
+    }
+    again = client.post("/api/v1/observations", json=body, headers=auth(spot))
+    assert again.status_code == 200
+    assert again.json["id"] == body["id"]
+    recorded_after_close = capture.utcnow().isoformat()
+    new = {
+        **body,
+        "id": "0e8b1c55-3b52-4d1e-8f0a-6a2b9c3d4e5f",
+        "recorded_at": recorded_after_close,
+    }
+    refused = client.post("/api/v1/observations", json=new, headers=auth(spot))
+    assert refused.status_code == 409 and refused.json["codes"] == {"walk": "walk_closed"}
+    assert row_counts()["observation"] == 1

@@ -112,10 +112,21 @@ def checkpoint_wal() -> bool:
     return not busy
 
 
+# A unit that reads first (unit_of_work.reads_first) reads outside any transaction on SQLite,
+# each statement its own snapshot, until its write begins one with BEGIN IMMEDIATE.
+reads_first_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "reads_first_intent", default=False
+)
+
+
 @sa.event.listens_for(Engine, "begin")
 def _sqlite_on_begin(conn):
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+    if conn.dialect.name != "sqlite":
+        return
+    if write_intent.get():
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif not reads_first_intent.get():
+        conn.exec_driver_sql("BEGIN")
 
 
 # Ids are INTEGER columns (PostgreSQL: at most 2**31 - 1). A larger id in a URL cannot name a

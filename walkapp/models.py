@@ -206,6 +206,8 @@ class Observation(db.Model):
         # tag a spot in this time slot?"): one index probe each, whatever the number of spots.
         sa.Index("ix_observation_participant_category", "participant_id", "category", "hidden_at"),
         sa.Index("ix_observation_participant_slot", "participant_id", "time_slot", "hidden_at"),
+        # A submit's quota probe: her n-th newest spot received in the window (services.quotas).
+        sa.Index("ix_observation_participant_received", "participant_id", "received_at"),
         # The stops page aggregates the spots of a walk's stops.
         sa.Index("ix_observation_stop_id_hidden_at", "stop_id", "hidden_at"),
         # A spot's id, once handed out, is never reused after the spot is deleted (a spot cited

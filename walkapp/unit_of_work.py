@@ -20,6 +20,15 @@ with "database is locked" when it writes. The mark is an attribute of the view f
 (`WRITES`); `functools.wraps` copies it onto a wrapper such as the API's `endpoint`, so
 ``@writes`` goes either below or above it.
 
+A unit that reads a lot before one short write (a spot's submit, the hot path of a walk) is
+marked `reads_first` instead, and calls `write_phase()` once its reads are done. On SQLite its
+reads run outside any transaction (each statement its own snapshot) and `write_phase()` begins
+one with ``BEGIN IMMEDIATE``, so the write lock is held for the write alone, not for the whole
+request (with every request holding it from its start, requests queue behind each other's
+reads). What
+the reads found may be a millisecond old when the write lands: fine for the checks they serve
+(quota, walk state), and the write itself is guarded by the database (a unique key).
+
 Writes that must survive a refusal (failed sign-in and join-code counters) are not in the
 database's unit: they go to the rate limiter's own store (walkapp.ratelimit), written at once.
 """
@@ -36,10 +45,11 @@ from typing import Any, TypeVar
 
 from flask import Flask, request
 
-from .extensions import db, write_intent
+from .extensions import db, reads_first_intent, write_intent
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 WRITES = "walkapp_writes"  # the attribute `writes` sets on a view function
+READS_FIRST = "walkapp_reads_first"  # the attribute `reads_first` sets on a view function
 log = logging.getLogger(__name__)
 
 V = TypeVar("V", bound=Callable[..., Any])
@@ -49,6 +59,29 @@ def writes(view: V) -> V:
     """Mark `view` as a unit that writes whatever its method (a GET that records an export)."""
     setattr(view, WRITES, True)
     return view
+
+
+def reads_first(view: V) -> V:
+    """Mark `view` as a unit that reads, then calls `write_phase()` before it writes."""
+    setattr(view, READS_FIRST, True)
+    return view
+
+
+def write_phase() -> None:
+    """The current unit's reads are done; what follows writes (see the module's docstring).
+
+    SQLite: the reads ran outside any transaction; BEGIN IMMEDIATE now takes the write lock.
+    PostgreSQL: the unit's transaction goes on."""
+    if write_intent.get():
+        return
+    if db.session.get_bind().dialect.name == "sqlite":
+        connection = db.session.connection()
+        # Outside a request (a test's own session, a command) the reads may already be in a
+        # deferred transaction: it goes on, as any unit that did not read first.
+        if not connection.connection.driver_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    reads_first_intent.set(False)
+    write_intent.set(True)
 
 
 @dataclass
@@ -95,12 +128,23 @@ def _run(callbacks: list[Callable[[], Any]]) -> None:
             db.session.rollback()
 
 
+def _declare(write: bool, reads_first: bool = False) -> None:
+    """How the unit's transaction begins on SQLite (extensions._sqlite_on_begin)."""
+    write_intent.set(write)
+    reads_first_intent.set(reads_first)
+
+
+def _forget_intents() -> None:
+    _declare(False)
+
+
 @contextmanager
-def unit(*, write: bool = True) -> Iterator[Unit]:
-    """A unit of work: commit when the block ends normally and nothing failed, else roll back."""
+def unit(*, write: bool = True, reads_first: bool = False) -> Iterator[Unit]:
+    """A unit of work: commit when the block ends normally and nothing failed, else roll back.
+    `reads_first`: a unit that calls `write_phase()` before it writes (see the docstring)."""
     current = Unit()
     token = _current.set(current)
-    write_intent.set(write)
+    _declare(write and not reads_first, reads_first)
     try:
         try:
             yield current
@@ -110,14 +154,14 @@ def unit(*, write: bool = True) -> Iterator[Unit]:
         finally:
             _end(current)
     finally:
-        write_intent.set(False)
+        _forget_intents()
         _current.reset(token)
 
 
 def _end(current: Unit) -> None:
     if current.failed:
         db.session.rollback()
-        write_intent.set(False)
+        _forget_intents()
         _run(current.on_rollback)
         return
     token = committing.set(True)
@@ -125,12 +169,12 @@ def _end(current: Unit) -> None:
         db.session.commit()
     except BaseException:
         db.session.rollback()
-        write_intent.set(False)
+        _forget_intents()
         _run(current.on_rollback)
         raise
     finally:
         committing.reset(token)
-    write_intent.set(False)
+    _forget_intents()
     _run(current.on_commit)
 
 
@@ -138,27 +182,30 @@ class UnitOfWorkFlask(Flask):
     """Flask whose view dispatch is one unit of work (error handlers and after-request hooks
     run after it has ended)."""
 
-    def request_writes(self) -> bool:
-        """Whether the current request's unit writes: by its method, or its view is marked."""
-        if request.method in WRITE_METHODS:
-            return True
+    def _view_marks(self) -> tuple[bool, bool]:
+        """(writes, reads_first) of the current request's unit: it writes by its method or
+        its view's `writes` mark; a view marked `reads_first` declares that it reads first."""
         view = self.view_functions.get(request.endpoint) if request.endpoint else None
-        return bool(getattr(view, WRITES, False))
+        if getattr(view, READS_FIRST, False):
+            return True, True
+        return request.method in WRITE_METHODS or bool(getattr(view, WRITES, False)), False
 
     def preprocess_request(self):
         # Declared before any before-request hook reads, so the unit's first statement on
         # SQLite is already BEGIN IMMEDIATE for a write (a read first would be a deferred
         # transaction that cannot safely write later).
-        write_intent.set(self.request_writes())
+        write, reads_first = self._view_marks()
+        _declare(write and not reads_first, reads_first)
         return super().preprocess_request()
 
     def dispatch_request(self):
-        with unit(write=self.request_writes()) as current:
+        write, reads_first = self._view_marks()
+        with unit(write=write, reads_first=reads_first) as current:
             response = self.make_response(super().dispatch_request())
             if response.status_code >= 400:
                 current.failed = True
         return response
 
     def do_teardown_request(self, exc=None):
-        write_intent.set(False)
+        _forget_intents()
         super().do_teardown_request(exc)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 
 from ..access import is_member
 from ..extensions import db
 from ..models import Participant, Project
-from ..services.capture import participant_for_token, token_erased
+from ..services.capture import Caller, caller_for_token, participant_for_token, token_erased
 from ..services.errors import Unauthorized
+from ..services.quotas import TokenLimits
 
 
 def bearer_token() -> str | None:
@@ -21,12 +22,23 @@ def require_participant() -> Participant:
     capture.ERASED_TOKEN_DAYS) — the only answer after which the phone may forget its copy and
     its unsent spots —, `token_required` for any other missing or unknown token."""
     token = bearer_token()
-    participant = participant_for_token(token) if token else None
-    if participant is None:
+    return _known(token, participant_for_token(token) if token else None)
+
+
+def require_caller() -> Caller:
+    """`require_participant` for the spot submit: the token's ids, walk state and spot quota
+    (services.quotas, from the settings), one row."""
+    token = bearer_token()
+    limits = TokenLimits.from_config(current_app.config)
+    return _known(token, caller_for_token(token, limits) if token else None)
+
+
+def _known(token: str | None, found):
+    if found is None:
         if token and token_erased(token):
             raise Unauthorized({"auth": "erased"})
         raise Unauthorized({"auth": "token_required"})
-    return participant
+    return found
 
 
 def planner_can_read(project_id: int) -> bool:

@@ -23,7 +23,7 @@ from ..services import capture, exports, quotas
 from ..services.errors import Invalid, NotFound, TooManyAttempts
 from ..services.observation_filter import from_args
 from ..services.photo_store import PhotoStore
-from ..unit_of_work import writes
+from ..unit_of_work import reads_first, writes
 from .auth import bearer_token, planner_can_read, require_participant
 from .blueprint import api, bp
 from .schemas import (
@@ -164,6 +164,7 @@ def join(join_code: str, data: JoinRequest):
     summary="Send a spot (idempotent on the client id)",
     tag="observations",
     auth="participant",
+    caller_only=True,
     body=ObservationIn,
     responses={
         201: ("stored", ObservationOut),
@@ -171,11 +172,10 @@ def join(join_code: str, data: JoinRequest):
     },
     errors=(400, 401, 409, 413, 422, 429),
 )
+@reads_first
 def create_observation(data: ObservationIn):
     late_sync = timedelta(minutes=current_app.config["LATE_SYNC_MINUTES"])
-    obs, created = capture.submit_observation(
-        g.participant, data.model_dump(), late_sync=late_sync, limits=token_limits()
-    )
+    obs, created = capture.submit_observation(g.caller, data.model_dump(), late_sync=late_sync)
     return answer(ObservationOut, observation_dict(obs), 201 if created else 200)
 
 

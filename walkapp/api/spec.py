@@ -17,7 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..domain.json_limits import json_shape_problem
 from ..extensions import ID_MAX
 from ..services.errors import Invalid, Problem, ServiceError, TooLarge
-from .auth import require_participant
+from .auth import require_caller, require_participant
 from .schemas import Errors
 
 M = TypeVar("M", bound=BaseModel)
@@ -51,6 +51,9 @@ class Endpoint:
     body: type[BaseModel] | None = None
     multipart_field: str | None = None
     auth: str | None = None  # "participant", "planner" or None
+    # A participant's endpoint that needs only the token's ids and walk state (g.caller, one
+    # row) rather than the ORM participant (g.participant): the spot submit, the hot path.
+    caller_only: bool = False
     errors: tuple[int, ...] = ()
     content_type: str = "application/json"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -126,7 +129,9 @@ class Api:
         def decorator(view: Callable) -> Callable:
             @functools.wraps(view)
             def wrapper(**path_args):
-                if spec.auth == "participant":
+                if spec.auth == "participant" and spec.caller_only:
+                    g.caller = require_caller()
+                elif spec.auth == "participant":
                     g.participant = require_participant()
                 if spec.body is not None:
                     path_args["data"] = json_body(spec.body)

@@ -6,11 +6,14 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -28,13 +31,14 @@ from ..models import (
     Observation,
     Participant,
     Photo,
+    Project,
     Stop,
     StoredFile,
     TrackPoint,
     Walk,
 )
 from . import erasure_journal_file, moderation, quotas, spot_references
-from .errors import Conflict, Forbidden, Invalid, NotFound
+from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from .photo_store import PhotoStore
 
 ERASURE_CODE_LENGTH = 12  # 27^12 ~ 1.5e17 codes: unguessable even without a rate limit
@@ -66,6 +70,48 @@ def participant_for_token(token: str) -> Participant | None:
         .options(joinedload(Participant.walk).joinedload(Walk.project))
         .where(Participant.token_hash == hash_secret(token))
     )
+
+
+@dataclass(frozen=True)
+class Caller:
+    """What a spot's submit needs of the token's participant: the ids, the walk's state and how
+    long her token must wait before a new spot (quotas; 0: none), read as one row (no ORM
+    objects: the submit is a walk's hot path, fifty phones at once)."""
+
+    participant_id: int
+    walk_id: int
+    project_id: int
+    walk_status: str
+    walk_closed_at: datetime | None
+    timezone: str
+    spot_wait: int = 0
+
+
+_CALLER = (
+    sa.select(
+        Participant.id,
+        Walk.id,
+        Walk.project_id,
+        Walk.status,
+        Walk.closed_at,
+        Project.timezone,
+        quotas.nth_newest_spot(Participant.id),
+    )
+    .select_from(Participant)
+    .join(Walk, Walk.id == Participant.walk_id)
+    .join(Project, Project.id == Walk.project_id)
+    .where(Participant.token_hash == sa.bindparam("token_hash"))
+)
+
+
+def caller_for_token(token: str, limits: quotas.TokenLimits) -> Caller | None:
+    now = utcnow()
+    params = {"token_hash": hash_secret(token), **quotas.spot_probe(limits, now)}
+    # On the session's connection: a Core row needs none of the ORM's execution machinery.
+    row = db.session.connection().execute(_CALLER, params).first()
+    if row is None:
+        return None
+    return Caller(*row[:-1], spot_wait=quotas.spot_wait(row[-1], limits, now))
 
 
 def token_erased(token: str, now: datetime | None = None) -> bool:
@@ -191,11 +237,26 @@ def _clean_ratings(ratings: dict[str, int | None] | None) -> dict[str, int] | No
     return kept or None
 
 
+_STOP_WALK = sa.select(Stop.walk_id).where(Stop.id == sa.bindparam("stop_id"))
+
+
 def apply_fields(obs: Observation, walk: Walk, fields: dict[str, Any]) -> None:
     """Set the given fields and recompute what derives from time and place."""
+    _apply(obs, fields, walk.id, walk.project.timezone, lambda: walk)
+
+
+def _apply(
+    obs: Observation,
+    fields: dict[str, Any],
+    walk_id: int,
+    timezone: str,
+    walk: Callable[[], Walk],
+) -> None:
+    """`apply_fields` for a walk known by its id and time zone; `walk()` gives the ORM walk,
+    asked for only when an old app's default position must be recognised (rare)."""
     if "stop_id" in fields and fields["stop_id"] is not None:
-        stop = db.session.get(Stop, fields["stop_id"])
-        if stop is None or stop.walk_id != walk.id:
+        params = {"stop_id": fields["stop_id"]}
+        if db.session.connection().scalar(_STOP_WALK, params) != walk_id:
             raise Invalid({"stop_id": "stop_unknown"})
     if "ratings" in fields:
         fields = {**fields, "ratings": _clean_ratings(fields["ratings"])}
@@ -215,30 +276,32 @@ def apply_fields(obs: Observation, walk: Walk, fields: dict[str, Any]) -> None:
     recorded: datetime = fields.get("recorded_at", obs.recorded_at)
     if "recorded_at" in fields:
         obs.utc_offset_minutes = int(recorded.utcoffset().total_seconds() // 60)
-    local = local_time(recorded, walk.project.timezone)
+    local = local_time(recorded, timezone)
     obs.light_condition = light_condition(obs.lat, obs.lon, recorded)
     obs.local_date = local.date()
     obs.time_slot = time_slot(local, obs.light_condition)
 
 
-def _at_old_default(obs: Observation, walk: Walk) -> bool:
+def _at_old_default(obs: Observation, walk_of: Callable[[], Walk]) -> bool:
     """An old app's spot at the walk's "centre": the default it used when it had no position."""
     if obs.accuracy_m is not None:
-        return False  # no query for the stops: a default never had an accuracy
+        return False  # no query for the walk: a default never had an accuracy
+    walk = walk_of()
     perimeter = walk.project.perimeter
     first_stop = None if perimeter or not walk.stops else (walk.stops[0].lat, walk.stops[0].lon)
     return at_old_default(obs.lat, obs.lon, obs.accuracy_m, old_app_defaults(perimeter, first_stop))
 
 
-def _check_time(walk: Walk, recorded_at: datetime, late_sync: timedelta) -> None:
+def _check_time(
+    status: str, closed_at: datetime | None, recorded_at: datetime, late_sync: timedelta
+) -> None:
+    """The walk (its status and close) takes a spot recorded at `recorded_at`."""
     now = utcnow()
     if too_far_ahead(recorded_at, now):
         raise Invalid({"recorded_at": "in_future"})
-    if walk.status == "planned":
+    if status == "planned":
         raise Conflict({"walk": "walk_not_started"})
-    if walk.status == "closed" and (
-        walk.closed_at is None or recorded_at > walk.closed_at + late_sync
-    ):
+    if status == "closed" and (closed_at is None or recorded_at > closed_at + late_sync):
         raise Conflict({"walk": "walk_closed"})
 
 
@@ -250,48 +313,81 @@ def _same_content(obs: Observation, fields: dict[str, Any]) -> bool:
 
 
 def submit_observation(
-    participant: Participant,
-    fields: dict[str, Any],
-    *,
-    late_sync: timedelta,
-    limits: quotas.TokenLimits | None = None,
+    caller: Caller, fields: dict[str, Any], *, late_sync: timedelta
 ) -> tuple[Observation, bool]:
     """Store a spot; the same client id again with the same content returns the stored one
-    (and spends nothing of the token's `limits`).
+    (and spends nothing of the token's limits: `caller.spot_wait`).
 
-    Returns (observation, created).
+    The unit reads first (unit_of_work.reads_first), then writes the one row: the insert is
+    told to do nothing on a client id already stored, so that a resend costs no write and a
+    race between two sends of one spot stores it once. Returns (observation, created); a new
+    spot is answered from the values inserted (no read back).
     """
     fields = dict(fields)
     obs_uuid: uuid.UUID = fields.pop("id")
-    existing = db.session.scalar(sa.select(Observation).where(Observation.uuid == obs_uuid))
-    if existing is not None:
-        return _replayed(existing, participant, fields), False
-    if limits is not None:
-        quotas.check_new_spot(participant, limits)
-    walk = participant.walk
-    _check_time(walk, fields["recorded_at"], late_sync)
-    obs = Observation(
-        uuid=obs_uuid,
-        participant_id=participant.id,
-        walk_id=walk.id,
-        received_at=utcnow(),
-        photos=[],  # known empty: answering needs no query
-    )
-    apply_fields(obs, walk, fields)
     try:
-        with db.session.begin_nested():
-            db.session.add(obs)
-    except IntegrityError:
-        # Another request stored the same id between our read and our insert.
-        existing = db.session.scalar(sa.select(Observation).where(Observation.uuid == obs_uuid))
-        if existing is None:
-            raise
-        return _replayed(existing, participant, fields), False
+        obs = _new_spot(caller, obs_uuid, fields, late_sync)
+    except ServiceError:
+        # A resend of a stored spot is answered as stored whatever changed since (the walk
+        # closed, the quota was reached): the phone may then forget it.
+        if (existing := _stored(obs_uuid)) is not None:
+            return _replayed(existing, caller, fields), False
+        raise
+    unit_of_work.write_phase()
+    if _insert_new(obs) is None:
+        # Stored already: a resend (or the same spot sent twice at once).
+        existing = _stored(obs_uuid)
+        if existing is None:  # pragma: no cover - the row that conflicted cannot vanish
+            raise Conflict({"id": "id_taken"})
+        return _replayed(existing, caller, fields), False
     return obs, True
 
 
-def _replayed(existing: Observation, participant: Participant, fields: dict) -> Observation:
-    if existing.participant_id != participant.id:
+def _new_spot(
+    caller: Caller, obs_uuid: uuid.UUID, fields: dict[str, Any], late_sync: timedelta
+) -> Observation:
+    """The spot to insert (not in the session), once the token and the walk may take it."""
+    quotas.check_spot_wait(caller.spot_wait)
+    _check_time(caller.walk_status, caller.walk_closed_at, fields["recorded_at"], late_sync)
+    obs = Observation(
+        uuid=obs_uuid,
+        participant_id=caller.participant_id,
+        walk_id=caller.walk_id,
+        received_at=utcnow(),
+        photos=[],  # known empty: answering needs no query
+    )
+    _apply(
+        obs, fields, caller.walk_id, caller.timezone, lambda: db.session.get(Walk, caller.walk_id)
+    )
+    return obs
+
+
+def _stored(obs_uuid: uuid.UUID) -> Observation | None:
+    return db.session.scalar(sa.select(Observation).where(Observation.uuid == obs_uuid))
+
+
+_COLUMNS = frozenset(column.key for column in Observation.__table__.columns) - {"id"}
+_INSERT = {
+    dialect: insert(Observation.__table__)
+    .on_conflict_do_nothing(index_elements=["uuid"])
+    .returning(Observation.__table__.c.id)
+    for dialect, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+}
+
+
+def _insert_new(obs: Observation) -> int | None:
+    """INSERT … ON CONFLICT (uuid) DO NOTHING RETURNING id: the new row's id, or None when a
+    spot of that client id is stored already (SQLite 3.35+ and PostgreSQL speak the same).
+    One statement built once, its values as parameters: compiled once per set of columns."""
+    # The attributes set on the new spot; the columns' defaults fill the others, as the ORM does.
+    values = {key: value for key, value in vars(obs).items() if key in _COLUMNS}
+    statement = _INSERT[db.session.get_bind().dialect.name]
+    obs.id = db.session.connection().execute(statement, values).scalar()
+    return obs.id
+
+
+def _replayed(existing: Observation, caller: Caller, fields: dict) -> Observation:
+    if existing.participant_id != caller.participant_id:
         raise Conflict({"id": "id_taken"})
     if not _same_content(existing, fields):
         raise Conflict({"id": "id_conflict"})
@@ -313,7 +409,7 @@ def update_observation(
     if walk.status != "open":
         raise Conflict({"walk": "walk_not_open"})
     if "recorded_at" in changes:
-        _check_time(walk, changes["recorded_at"], timedelta(0))
+        _check_time(walk.status, walk.closed_at, changes["recorded_at"], timedelta(0))
     apply_fields(obs, walk, changes)
     obs.updated_at = utcnow()
     db.session.flush()

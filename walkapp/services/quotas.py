@@ -49,15 +49,46 @@ def _retry_after(column, where, limit: Limit) -> int:
         .offset(limit.amount - 1)
         .limit(1)
     )
-    nth_newest: datetime | None = db.session.scalar(query)
+    return _wait(db.session.scalar(query), window, now)
+
+
+def _wait(nth_newest: datetime | None, window: timedelta, now: datetime) -> int:
     if nth_newest is None:
         return 0
     return max(1, math.ceil((nth_newest + window - now).total_seconds()))
 
 
-def check_new_spot(participant: Participant, limits: TokenLimits) -> None:
-    mine = (Observation.participant_id == participant.id,)
-    wait = _retry_after(Observation.received_at, mine, limits.spots)
+def nth_newest_spot(participant_id) -> sa.ScalarSelect:
+    """The spot probe of `_retry_after` as a scalar subquery of `participant_id` (a column, so
+    that the token's lookup asks it in the same statement: every spot submit needs both). Its
+    parameters come from `spot_probe(limits, now)`. Served by the index
+    ix_observation_participant_received (participant_id, received_at): one seek."""
+    return (
+        sa.select(Observation.received_at)
+        .where(
+            Observation.participant_id == participant_id,
+            Observation.received_at >= sa.bindparam("spot_since"),
+        )
+        .order_by(Observation.received_at.desc())
+        .offset(sa.bindparam("spot_skip", type_=sa.Integer))
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def spot_probe(limits: TokenLimits, now: datetime) -> dict:
+    return {
+        "spot_since": now - timedelta(seconds=limits.spots.seconds),
+        "spot_skip": limits.spots.amount - 1,
+    }
+
+
+def spot_wait(nth_newest: datetime | None, limits: TokenLimits, now: datetime) -> int:
+    """Seconds until her token may store a new spot (0: now), from `nth_newest_spot`."""
+    return _wait(nth_newest, timedelta(seconds=limits.spots.seconds), now)
+
+
+def check_spot_wait(wait: int) -> None:
     if wait:
         raise TooManyAttempts({"id": "too_many_spots"}, retry_after=wait)
 
