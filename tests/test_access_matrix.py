@@ -163,6 +163,14 @@ RULES: dict[tuple[str, str], str] = {
     ("planner.public_publish", "POST"): EDIT_PROJECT,
     ("planner.public_unpublish", "POST"): EDIT_PROJECT,
     ("public.residents", "GET"): PUBLIC,  # a published page, at its address: anyone
+    # The zones: reading them is reading the project; changing them is project work.
+    ("planner.zones", "GET"): READ,
+    ("planner.zone_add", "POST"): EDIT_PROJECT,
+    ("planner.zone_import", "POST"): EDIT_PROJECT,
+    ("planner.zone_rename", "POST"): EDIT_PROJECT,
+    ("planner.zone_redraw", "POST"): EDIT_PROJECT,
+    ("planner.zone_move", "POST"): EDIT_PROJECT,
+    ("planner.zone_delete", "POST"): EDIT_PROJECT,
     ("planner.indicators", "GET"): READ,
     ("planner.participation", "GET"): READ,
     ("planner.daynight", "GET"): READ,
@@ -194,6 +202,7 @@ PROJECT_ACTIONS = {READ, EDIT_PROJECT, MANAGE_EVENTS, FACILITATE, MODERATE, EXPO
 # Requests that change what later requests see go last, in this order.
 LAST = (
     "planner.delete_finding",
+    "planner.zone_delete",
     "planner.project_archive",
     "planner.project_unarchive",
     "planner.user_deactivate",
@@ -347,6 +356,19 @@ def _done_job(project_id: int, user_id: int) -> int:
     return job.id
 
 
+def _zone_id(project_id: int, user_id: int) -> int:
+    """A zone of the project (its routes name it)."""
+    from walkapp.services import zones
+    from walkapp.unit_of_work import unit
+
+    square = [[3.51, 50.35], [3.52, 50.35], [3.52, 50.36], [3.51, 50.36], [3.51, 50.35]]
+    with unit():
+        zones.create_zone(
+            project_id, "le square", {"type": "Polygon", "coordinates": [square]}, user_id=user_id
+        )
+    return zones.list_zones(project_id)[0].id
+
+
 def _published_slug(project_id: int, user_id: int) -> str:
     """The project's residents' page, published: its address answers anyone."""
     from walkapp.services import publication
@@ -440,6 +462,7 @@ def urls(app, world, make_walk):  # noqa: F811
         "name": "app.js",
         "job_id": _done_job(project_id, world.planner.id),
         "slug": _published_slug(project_id, world.planner.id),
+        "zone_id": _zone_id(project_id, world.planner.id),
     }
     files = {
         "static": "css/walkapp.css",

@@ -27,7 +27,15 @@ from shapely.geometry import shape
 
 from walkapp.domain import spreadsheet as sheet
 from walkapp.extensions import db
-from walkapp.models import AuditEvent, Finding, Observation, Participant, Photo, StoredFile
+from walkapp.models import (
+    AuditEvent,
+    Finding,
+    Observation,
+    Participant,
+    Photo,
+    StoredFile,
+    Zone,
+)
 from walkapp.services import capture, exports
 from walkapp.services.errors import Forbidden
 from walkapp.services.observation_filter import ObservationFilter
@@ -140,6 +148,15 @@ def canada(app, make_walk, store):
             statistics={"kind": "consensus", "n_reports": 3, "n_participants": 2, "z": None},
         )
     )
+    # A zone drawn clockwise too (services.zones cleans it; the export winds it all the same).
+    db.session.add(
+        Zone(
+            project_id=walk.project_id,
+            name="le square",
+            position=1,
+            geometry={"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+        )
+    )
     other = make_walk(title="Autre projet")
     add_spot(other, participant(other), comment=OTHER_COMMENT)
     db.session.commit()
@@ -193,6 +210,7 @@ def all_cells(data: bytes):
 def test_every_geojson_layer_is_read_by_gdal(canada, planner, tmp_path):
     expected = {"spots": (6, "Point"), "findings": (1, "Polygon"), "stops": (2, "Point")}
     expected["perimeter"] = (1, "Polygon")
+    expected["zones"] = (1, "Polygon")
     for layer, (count, geometry) in expected.items():
         data, summary = export("geojson", canada, planner, layer=layer)
         assert summary[layer] == count
@@ -346,9 +364,10 @@ def test_xlsx_round_trip_matches_the_csv_and_runs_no_formula(bordeaux):
         "findings": 0,
         "stops": 2,
         "perimeter": 1,
+        "zones": 0,
     }
     book = load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["Spots", "Findings", "Stops", "Perimeter", "Definitions"]
+    assert book.sheetnames == ["Spots", "Findings", "Stops", "Perimeter", "Zones", "Definitions"]
     cells = list(all_cells(data))
     assert not [c.coordinate for c in cells if c.data_type == "f"]  # no formula anywhere
     hostile_cells = [c for c in cells if isinstance(c.value, str) and sheet.is_hostile(c.value)]
@@ -377,7 +396,7 @@ def test_xlsx_round_trip_matches_the_csv_and_runs_no_formula(bordeaux):
 def test_xlsx_labels_in_french_and_a_definitions_sheet(canada, planner):
     data, _ = export("xlsx", canada, planner, language="fr")
     book = load_workbook(io.BytesIO(data))
-    assert len(book.sheetnames) == 5
+    assert len(book.sheetnames) == 6
     spots = list(book.worksheets[0].iter_rows(values_only=True))
     assert len(spots) == 1 + 6
     header = sheet.header(sheet.columns("spots", "xlsx"))
@@ -385,7 +404,7 @@ def test_xlsx_labels_in_french_and_a_definitions_sheet(canada, planner):
     assert (first["category"], first["category_label"]) == ("lighting", "Éclairage")
     assert first["local_time"].strftime("%H:%M") == "19:30"
     assert first["position_suspect"] is False and first["photos"] == 2
-    definitions = list(book.worksheets[4].iter_rows(values_only=True))
+    definitions = list(book.worksheets[5].iter_rows(values_only=True))
     defined = {row[1] for row in definitions if row and row[1]}
     for layer in sheet.LAYERS:
         assert set(sheet.header(sheet.columns(layer, "xlsx"))) <= defined, layer
@@ -486,6 +505,7 @@ def test_each_export_is_audited_with_its_format_layer_filters_and_counts(canada,
             "findings": 1,
             "stops": 2,
             "perimeter": 1,
+            "zones": 1,
             "filters": filters,
         },
         {"format": "zip", "layer": "photos", "spots": 2, "photos": 3, "filters": filters},
@@ -557,7 +577,7 @@ def test_exports_write_to_a_file_that_cannot_seek(canada, planner, store, kind):
 def test_progress_is_reported_up_to_the_total(canada, planner):
     seen: list[tuple[int, int]] = []
     export("xlsx", canada, planner, progress=lambda done, total: seen.append((done, total)))
-    assert seen and seen[-1] == (6 + 1 + 2 + 1, 6 + 1 + 2 + 1)
+    assert seen and seen[-1] == (6 + 1 + 2 + 1 + 1, 6 + 1 + 2 + 1 + 1)
 
 
 # --- File names --------------------------------------------------------------------------------

@@ -56,7 +56,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 import walkapp
 from walkapp.exporters import clause_library
 from walkapp.extensions import db
-from walkapp.models import Finding, Observation, Project, ProjectMember, User, Walk
+from walkapp.models import Finding, Observation, Project, ProjectMember, User, Walk, Zone
 from walkapp.services import hotspots
 from walkapp.services.observation_filter import ObservationFilter
 
@@ -422,6 +422,27 @@ def _finding_url(action: str) -> Callable[[Ctx], str]:
 
 
 FINDING = {"title": "Passage sous le pont", "recommendation": "Éclairer le passage."}
+ZONE_BOX = {
+    "type": "Polygon",
+    "coordinates": [[[3.51, 50.35], [3.52, 50.35], [3.52, 50.36], [3.51, 50.36], [3.51, 50.35]]],
+}
+
+
+def _one_zone(ctx: Ctx) -> None:
+    """The project has one zone, « le square » (made again: a success may rename or delete)."""
+    db.session.execute(sa.delete(Zone).where(Zone.project_id == ctx.project_id))
+    db.session.add(Zone(project_id=ctx.project_id, name="le square", geometry=ZONE_BOX, position=1))
+    _commit()
+
+
+def _zone_url(action: str) -> Callable[[Ctx], str]:
+    def url(ctx: Ctx) -> str:
+        zone_id = db.session.scalar(sa.select(Zone.id).where(Zone.project_id == ctx.project_id))
+        return f"/planner/projects/{ctx.project_id}/zones/{zone_id}/{action}"
+
+    return url
+
+
 PASSWORD_2 = "another-long-password"
 
 ROUTES: dict[tuple[str, str], Route] = {
@@ -463,6 +484,28 @@ ROUTES: dict[tuple[str, str], Route] = {
         {"contact": "democratie@valenciennes.fr", "include_quotes": "y"}
     ),
     ("planner.public_unpublish", "POST"): Route(),
+    # Zones (each request finds the project with its one zone)
+    ("planner.zone_add", "POST"): Route(
+        {"name": "l'arrêt de bus", "zone_drawn": json.dumps(ZONE_BOX)},
+        files=("zone_file",),
+        before=_one_zone,
+    ),
+    ("planner.zone_import", "POST"): Route(
+        files=("zones_file",), refuse_only=("zones_file",), before=_one_zone
+    ),
+    ("planner.zone_rename", "POST"): Route(
+        {"name": "le square"}, before=_one_zone, url=_zone_url("rename")
+    ),
+    ("planner.zone_redraw", "POST"): Route(
+        {"zone_drawn": json.dumps(ZONE_BOX)},
+        files=("zone_file",),
+        before=_one_zone,
+        url=_zone_url("redraw"),
+    ),
+    ("planner.zone_move", "POST"): Route(
+        {"direction": "down"}, before=_one_zone, url=_zone_url("move")
+    ),
+    ("planner.zone_delete", "POST"): Route(before=_one_zone, url=_zone_url("delete")),
     ("planner.report_start", "POST"): Route(
         {
             "period": "dates",

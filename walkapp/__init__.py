@@ -16,7 +16,7 @@ from .unit_of_work import UnitOfWorkFlask
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    from . import export_jobs, health, i18n, jobs, pages, report_jobs, request_log
+    from . import export_jobs, health, i18n, jobs, pages, report_jobs, request_log, zone_jobs
     from .api import bp as api_bp
     from .api import json_http_error
     from .config import default_settings, persistent_secret_key, settings_from_env
@@ -77,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     jobs.init_app(app)  # the background jobs' queue (huey: SQLite file, or Redis)
     assert export_jobs.build_export  # the exports' and the annex's job kinds, registered on import
     assert report_jobs.build_report  # the monitoring report's job kind
+    assert zone_jobs.build_zones  # re-attaching the spots to the zones
     app.register_blueprint(api_bp)
     pages.init_app(app)
     health.init_app(app)  # /healthz, polled by the proxy

@@ -212,6 +212,14 @@ MESSAGES = {
     "region_guyane": _l("in French Guiana"),
     "region_reunion": _l("in La Réunion"),
     "region_mayotte": _l("in Mayotte"),
+    # Zones (services/zones.py)
+    "zone_name_taken": _l("The project already has a zone named “%(name)s”."),
+    "zone_name_missing": _l("This feature has no “name” property: each zone needs a name."),
+    "zone_name_repeated": _l("Another feature of the file is already named “%(name)s”."),
+    "zone_feature_refused": _l("Feature %(number)s of the file is refused; nothing was imported."),
+    "zones_not_a_collection": _l(
+        "The file must be a GeoJSON FeatureCollection of polygons, each with a “name” property."
+    ),
     # Accounts
     "wrong_credentials": _l("Wrong email or password."),
     "login_throttled": _l("Too many failed sign-ins from this network or for this account."),

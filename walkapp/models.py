@@ -38,6 +38,10 @@ class Project(db.Model):
     # The tender annex's suggested award criteria: {criterion code: weight in %}, set by the
     # planner (domain.annex.AWARD_CRITERIA holds the codes and the defaults); NULL: defaults.
     award_weights: Mapped[dict | None] = mapped_column(JSONType)
+    # A new (random) value at every change of the project's zones (services.zones): the spot
+    # submit reads it with the token's row and finds the zones' index in a cache keyed by
+    # (project, version); 0: the project has never had zones (no query at all).
+    zones_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     walks: Mapped[list[Walk]] = relationship(
         back_populates="project", cascade="all, delete-orphan", order_by="Walk.starts_at"
@@ -210,6 +214,8 @@ class Observation(db.Model):
         sa.Index("ix_observation_participant_received", "participant_id", "received_at"),
         # The stops page aggregates the spots of a walk's stops.
         sa.Index("ix_observation_stop_id_hidden_at", "stop_id", "hidden_at"),
+        # Per-zone counts and lists (the zones page, the counts to come) of the shown spots.
+        sa.Index("ix_observation_zone_id_hidden_at", "zone_id", "hidden_at"),
         # A spot's id, once handed out, is never reused after the spot is deleted (a spot cited
         # in a tender annex stays that spot): AUTOINCREMENT on SQLite, as for Participant.
         {"sqlite_autoincrement": True},
@@ -246,6 +252,8 @@ class Observation(db.Model):
     feeling: Mapped[int]
     ratings: Mapped[dict | None] = mapped_column(JSONType)
     stop_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stop.id", ondelete="SET NULL"))
+    # The project's zone the position falls in (services.zones), None outside every zone.
+    zone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("zone.id", ondelete="SET NULL"))
     comment: Mapped[str | None] = mapped_column(sa.Text)
     # Entered by a facilitator on someone's behalf (marked as such in every view and export).
     entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
@@ -472,3 +480,24 @@ class Publication(db.Model):
     snapshot: Mapped[dict] = mapped_column(JSONType, default=dict)
     # What it was drawn from: the last spot id then, the quoted spots of each finding.
     selection: Mapped[dict] = mapped_column(JSONType, default=dict)
+
+
+class Zone(db.Model):
+    """A named part of a project ("le square", "l'arrêt de bus"), drawn or uploaded like the
+    perimeter. Each spot is attached to the zone it falls in (Observation.zone_id, on write;
+    services.zones re-attaches them in a job when the zones change). Zones may overlap: a point
+    in several goes to the first in the planner's order (`position`, then id: domain.zones)."""
+
+    __table_args__ = (sa.UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(120))
+    # A GeoJSON Polygon or MultiPolygon in WGS84, cleaned by domain.geo.perimeter_geometry.
+    geometry: Mapped[dict] = mapped_column(JSONType)
+    # The planner's order (1, 2, ...): the list's order, and who wins a point on a shared edge.
+    position: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

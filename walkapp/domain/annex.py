@@ -195,6 +195,14 @@ class AwardLine:
 
 
 @dataclass(frozen=True)
+class ZoneMark:
+    """A zone of the project on the map: outlined thinly, under the findings, with its name."""
+
+    name: str
+    geometry: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Annex:
     project_id: int
     project_name: str
@@ -214,6 +222,7 @@ class Annex:
     award_other: int  # the weight left to the tender's other criteria (price...)
     custom_weights: bool = False
     library_problems: tuple[Any, ...] = field(default_factory=tuple)
+    zones: tuple[ZoneMark, ...] = ()
 
     @property
     def cited(self) -> set[str]:

@@ -7,7 +7,7 @@ typed — comments, event titles, stop names, finding titles — is neutralised 
 :func:`neutralise` (a leading apostrophe, the spreadsheets' own "this is text" mark). Numbers
 are never text here: a negative longitude is written as a number and stays one.
 
-The columns of each layer (spots, findings, stops, perimeter) are defined once, with their
+The columns of each layer (spots, findings, stops, perimeter, zones) are defined once, with their
 heading and their definition as English msgids (translated by the exporter, in the export's
 language) and the formats they appear in. No Flask here.
 """
@@ -106,12 +106,14 @@ TEXT, CODE, INTEGER, NUMBER, DATE, TIME, FLAG = (
 )
 
 SPOTS, FINDINGS, STOPS, PERIMETER = "spots", "findings", "stops", "perimeter"
-LAYERS = (SPOTS, FINDINGS, STOPS, PERIMETER)
+ZONES = "zones"
+LAYERS = (SPOTS, FINDINGS, STOPS, PERIMETER, ZONES)
 LAYER_NAMES = {
     SPOTS: N_("Spots"),
     FINDINGS: N_("Findings"),
     STOPS: N_("Stops"),
     PERIMETER: N_("Perimeter"),
+    ZONES: N_("Zones"),
 }
 LABEL_SUFFIX = "_label"
 
@@ -210,6 +212,11 @@ SPOT_COLUMNS: tuple[Column, ...] = (
     *RATINGS,
     Column("stop", N_("Stop"), N_("The number of the stop of the route, if any."), INTEGER),
     Column("stop_name", N_("Stop name"), N_("The name of that stop.")),
+    Column(
+        "zone",
+        N_("Zone"),
+        N_("The project's zone the spot falls in (on a shared edge: the first zone in order)."),
+    ),
     Column(
         "entered_by_facilitator",
         N_("Entered by a facilitator"),
@@ -337,11 +344,30 @@ PERIMETER_COLUMNS: tuple[Column, ...] = (
     ),
 )
 
+ZONE_COLUMNS: tuple[Column, ...] = (
+    Column("name", N_("Name"), N_("The zone's name, as the planner wrote it.")),
+    Column(
+        "order",
+        N_("Order"),
+        N_("The zone's place in the planner's order: a spot on a shared edge goes to the first."),
+        INTEGER,
+    ),
+    Column("spots", N_("Spots"), N_("How many spots of the project are in the zone."), INTEGER),
+    Column("area_m2", N_("Area (m²)"), N_("The zone's area, in square metres."), NUMBER),
+    Column(
+        "wkt",
+        N_("Geometry (WKT)"),
+        N_("The zone as Well-Known Text, WGS84 (for GIS tools reading CSV)."),
+        formats=frozenset({CSV}),
+    ),
+)
+
 COLUMNS = {
     SPOTS: SPOT_COLUMNS,
     FINDINGS: FINDING_COLUMNS,
     STOPS: STOP_COLUMNS,
     PERIMETER: PERIMETER_COLUMNS,
+    ZONES: ZONE_COLUMNS,
 }
 
 

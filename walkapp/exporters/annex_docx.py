@@ -412,16 +412,16 @@ def _context(doc, annex: domain.Annex, words: _Words) -> None:
 
 def _map(doc, annex: domain.Annex) -> None:
     _heading(doc, gettext("2. Map of the findings"), level=1)
-    png = map_png(annex.perimeter, annex.stops, annex.findings)
+    png = map_png(annex.perimeter, annex.stops, annex.findings, zones=annex.zones)
     doc.add_picture(BytesIO(png), width=FIGURE_WIDTH)
     doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    doc.add_paragraph(
-        gettext(
-            "The project's perimeter (outline), the walks' stops (blue discs) and the findings' "
-            "areas (orange, with their number). North is up."
-        ),
-        style="Caption",
+    caption = gettext(
+        "The project's perimeter (outline), the walks' stops (blue discs) and the findings' "
+        "areas (orange, with their number). North is up."
     )
+    if annex.zones:
+        caption += " " + gettext("The project's zones are outlined in grey, with their names.")
+    doc.add_paragraph(caption, style="Caption")
     if annex.stops:
         _para(
             doc,

@@ -1,4 +1,5 @@
-"""The rows of the export layers, read as they are written out: spots, findings, stops, perimeter.
+"""The rows of the export layers, read as they are written out: spots, findings, stops, perimeter,
+zones.
 
 Each layer is a :class:`Layer`: how many rows it has, and an iterator of rows — a dict of
 column codes (domain/spreadsheet.py) to plain values, plus ``"geometry"`` (GeoJSON, RFC 7946).
@@ -15,6 +16,8 @@ The GeoJSON, CSV and XLSX writers share them, so every format says the same thin
   spot references are those of their spots still shown (neither hidden nor erased).
 - Stops are those of the events the filter keeps, each with its count of the exported spots.
 - The perimeter is the project's, one row (none without a perimeter).
+- The zones are the project's, in the planner's order, each with its count of shown spots; a
+  spot's row names its zone.
 
 Coordinates are rounded to 6 decimals (about 0.1 m, RFC 7946 section 11.2, far below a phone's
 accuracy); polygons' exterior rings are counter-clockwise and holes clockwise (RFC 7946 3.1.6).
@@ -38,7 +41,7 @@ from ..domain import spreadsheet as sheet
 from ..domain.hotspots import to_metric
 from ..domain.vocabularies import CRITERIA
 from ..extensions import db
-from ..models import Finding, Observation, Photo, Project, SpotReference, Stop, Walk
+from ..models import Finding, Observation, Photo, Project, SpotReference, Stop, Walk, Zone
 from ..services.observation_filter import (
     HIDDEN_EXCLUDE,
     ObservationFilter,
@@ -161,6 +164,7 @@ def _spot_query(project_id: int, walk_ids: list[int], filters: ObservationFilter
             Walk.kind.label("event_kind"),
             Stop.number.label("stop"),
             Stop.name.label("stop_name"),
+            Zone.name.label("zone"),
             _photo_count().label("photos"),
         )
         .select_from(Observation)
@@ -173,6 +177,7 @@ def _spot_query(project_id: int, walk_ids: list[int], filters: ObservationFilter
         )
         .join(Walk, Walk.id == Observation.walk_id)
         .outerjoin(Stop, Stop.id == Observation.stop_id)
+        .outerjoin(Zone, Zone.id == Observation.zone_id)
     )
     # The reference order is the spots' order; the unique (project, number) index gives it
     # without sorting (an ORDER BY on the spot id made SQLite sort every row before the first).
@@ -216,6 +221,7 @@ def _spot_row(spot, tz: ZoneInfo, participant: ParticipantLabels) -> Row:
         **{column: ratings.get(code) for column, code in RATING_COLUMNS},
         "stop": spot.stop,
         "stop_name": spot.stop_name,
+        "zone": spot.zone,
         "entered_by_facilitator": spot.entered_by_id is not None,
         "comment": spot.comment,
         "participant": participant(spot.participant_id),
@@ -374,6 +380,40 @@ def perimeter(project: Project) -> Layer:
     return Layer(sheet.PERIMETER, 1, iter([row]))
 
 
+# --- Zones -------------------------------------------------------------------------------------
+
+
+def zones(project: Project) -> Layer:
+    """The project's zones in the planner's order, with their shown spots' counts."""
+    found = db.session.scalars(
+        sa.select(Zone).where(Zone.project_id == project.id).order_by(Zone.position, Zone.id)
+    ).all()
+    counts = dict(
+        db.session.execute(
+            sa.select(Observation.zone_id, sa.func.count())
+            .where(
+                Observation.zone_id.in_([z.id for z in found]),
+                Observation.hidden_at.is_(None),
+            )
+            .group_by(Observation.zone_id)
+        ).all()
+    )
+
+    def rows() -> Iterator[Row]:
+        for order, zone in enumerate(found, start=1):
+            geometry = area_geometry(zone.geometry)
+            yield {
+                "name": zone.name,
+                "order": order,
+                "spots": counts.get(zone.id, 0),
+                "area_m2": area_m2(geometry),
+                "wkt": wkt(geometry),
+                "geometry": geometry,
+            }
+
+    return Layer(sheet.ZONES, len(found), rows())
+
+
 def open_layer(
     name: str, project: Project, filters: ObservationFilter | None, *, lambert93: bool = False
 ) -> Layer:
@@ -386,6 +426,8 @@ def open_layer(
         return stops(project, filters, lambert93=lambert93)
     if name == sheet.PERIMETER:
         return perimeter(project)
+    if name == sheet.ZONES:
+        return zones(project)
     raise ValueError(f"unknown layer {name!r}")
 
 

@@ -5,7 +5,8 @@ tender file must build offline and show the same thing in ten years).
 Positions are projected to Lambert-93 with the transformer the hotspots use
 (domain.hotspots.to_metric), so distances on the figure are metres. The image is drawn at twice
 its size and scaled down, for smooth lines (Pillow's drawing has no anti-aliasing). No user text
-is drawn: the stops and findings are numbers; the document beside it names them.
+is drawn but the zones' names (the planner's): the stops and findings are numbers; the document
+beside it names them.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ PERIMETER_LINE = (70, 70, 70, 255)
 AREA_FILL = (213, 94, 0, 95)  # orange-vermilion, readable in grey and by colour-blind readers
 AREA_LINE = (160, 60, 0, 255)
 STOP_FILL = (0, 84, 147, 255)
+ZONE_LINE = (110, 110, 110, 255)
 WHITE = (255, 255, 255, 255)
 INK = (30, 30, 30, 255)
 
@@ -40,6 +42,11 @@ class StopLike(Protocol):
     label: str  # short: "2", "B2"
     lat: float
     lon: float
+
+
+class ZoneLike(Protocol):
+    name: str
+    geometry: Mapping[str, Any]
 
 
 class FindingLike(Protocol):
@@ -160,6 +167,18 @@ def _draw_areas(image: Image.Image, canvas: _Canvas, areas: list[list[np.ndarray
     return image
 
 
+def _draw_zones(draw, canvas: _Canvas, zones: Sequence[ZoneLike], rings, font) -> None:
+    """Thin grey outlines, each zone's name at a point inside it (under the findings)."""
+    for zone, zone_rings in zip(zones, rings, strict=True):
+        for ring in zone_rings:
+            line = canvas.px(ring)
+            draw.line([*line, line[0]], fill=ZONE_LINE, width=1 * SUPERSAMPLE)
+        if zone_rings:
+            inside = shapely.Polygon(zone_rings[0]).representative_point()
+            (at,) = canvas.px(np.array([[inside.x, inside.y]]))
+            draw.text(at, zone.name[:60], fill=ZONE_LINE, font=font, anchor="mm")
+
+
 def _draw_stops(draw, canvas: _Canvas, stops: Sequence[StopLike], xy: np.ndarray, font) -> None:
     """Numbered discs; more than 40 stops, plain dots (their numbers would hide the map)."""
     s = SUPERSAMPLE
@@ -186,22 +205,33 @@ def map_png(
     stops: Sequence[StopLike],
     findings: Sequence[FindingLike],
     *,
+    zones: Sequence[ZoneLike] = (),
     width_px: int = 1600,
 ) -> bytes:
     """A PNG of the perimeter (outline), the stops (blue discs with their number) and the
     findings' areas (orange, each with its number in a white disc), north up, with a scale bar
-    and a north arrow. Nothing to draw: a blank figure of the same make."""
+    and a north arrow; the `zones` thinly outlined under them, with their names. Nothing to
+    draw: a blank figure of the same make."""
     perimeter_rings = [_project(r) for r in _rings(perimeter)]
     area_rings = [[_project(r) for r in _rings(f.geometry)] for f in findings]
+    zone_rings = [[_project(r) for r in _rings(z.geometry)] for z in zones]
     stops_xy = (
         to_metric([s.lat for s in stops], [s.lon for s in stops]) if stops else np.empty((0, 2))
     )
-    bounds = _bounds([*perimeter_rings, *(r for rings in area_rings for r in rings), stops_xy])
+    bounds = _bounds(
+        [
+            *perimeter_rings,
+            *(r for rings in area_rings for r in rings),
+            *(r for rings in zone_rings for r in rings),
+            stops_xy,
+        ]
+    )
     canvas = _Canvas(bounds or (0.0, 0.0, MIN_EXTENT_M, MIN_EXTENT_M), width_px)
     s = SUPERSAMPLE
     small, big = _font(16 * s), _font(20 * s)
     image = Image.new("RGBA", (canvas.w, canvas.h), BACKGROUND)
     _draw_perimeter(ImageDraw.Draw(image), canvas, perimeter_rings)
+    _draw_zones(ImageDraw.Draw(image), canvas, zones, zone_rings, small)
     image = _draw_areas(image, canvas, area_rings)
     draw = ImageDraw.Draw(image)
     _draw_stops(draw, canvas, stops, stops_xy, small)

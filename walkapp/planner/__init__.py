@@ -20,6 +20,7 @@ from . import (
     publication,
     report,
     triage,
+    zones,
 )
 from .blueprint import bp
 
@@ -40,4 +41,5 @@ __all__ = [
     "publication",
     "report",
     "triage",
+    "zones",
 ]

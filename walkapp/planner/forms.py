@@ -465,6 +465,7 @@ class ExportForm(FlaskForm):
             SelectChoice("findings", _l("Findings")),
             SelectChoice("stops", _l("Stops")),
             SelectChoice("perimeter", _l("Perimeter")),
+            SelectChoice("zones", _l("Zones")),
         ],
         default="spots",
     )
@@ -556,3 +557,65 @@ class ReportForm(FlaskForm):
                 self.last_day.errors.append(str(REPORT_PERIOD_PROBLEMS[problem]))
                 return False
         return ok
+
+
+# --- Zones (planner/zones.py) ---------------------------------------------------------------------
+
+
+def _zone_name_field() -> StringField:
+    return StringField(
+        _l("Name of the zone"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=120), no_control_characters],
+        description=_l("As people say it: « le square », « l'arrêt de bus »."),
+    )
+
+
+class ZoneForm(FlaskForm):
+    """A new zone: its name and its outline, drawn on the map (static/planner/zones.js fills
+    `zone_drawn`) or given as a GeoJSON file (which wins)."""
+
+    name = _zone_name_field()
+    zone_file = FileField(
+        _l("Or a GeoJSON file of the zone"),
+        description=_l("A Polygon or MultiPolygon in longitude and latitude (WGS84)."),
+    )
+    zone_drawn = HiddenField()
+
+    def geometry_data(self) -> str | bytes:
+        """What to clean as the zone's geometry: the file if one was chosen, else the drawing."""
+        upload = self.zone_file.data
+        if upload is not None and getattr(upload, "filename", ""):
+            return upload.read()
+        return self.zone_drawn.data or ""
+
+
+class ZoneRenameForm(FlaskForm):
+    name = _zone_name_field()
+
+
+class ZoneRedrawForm(FlaskForm):
+    """A zone's new outline (drawn on the map of its row, or a file)."""
+
+    zone_file = FileField(_l("GeoJSON file of the zone"))
+    zone_drawn = HiddenField()
+
+    geometry_data = ZoneForm.geometry_data
+
+
+class ZoneMoveForm(FlaskForm):
+    direction = HiddenField(validators=[DataRequired()])
+
+
+class ZoneDeleteForm(FlaskForm):
+    """Delete a zone (its spots detached, then re-attached to another zone holding them)."""
+
+
+class ZoneImportForm(FlaskForm):
+    zones_file = FileField(
+        _l("GeoJSON file of the zones (QGIS: Export, GeoJSON, WGS84)"),
+        description=_l(
+            "A FeatureCollection of polygons, each with a “name” property. A zone named like an "
+            "existing one redraws it; the others are added at the end."
+        ),
+    )

@@ -33,6 +33,7 @@ from ..models import Finding, Observation, Photo, Project, Stop, StoredFile, Wal
 from . import audit, spot_references
 from .errors import Invalid, NotFound
 from .indicators import participation_profile, walk_people
+from .zones import list_zones
 
 WALK_KIND = "exploratory_walk"
 CHUNK = 5000  # ids per IN (...): well under any database's limit of bound parameters
@@ -318,6 +319,7 @@ def annex_content(
         award=award,
         award_other=domain.other_weight(award),
         custom_weights=custom,
+        zones=tuple(domain.ZoneMark(z.name, z.geometry) for z in list_zones(project_id)),
         library_problems=tuple(getattr(library, "problems", ()) or ()),
     )
 

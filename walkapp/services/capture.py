@@ -37,7 +37,7 @@ from ..models import (
     TrackPoint,
     Walk,
 )
-from . import erasure_journal_file, moderation, quotas, spot_references
+from . import erasure_journal_file, moderation, quotas, spot_references, zones
 from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from .photo_store import PhotoStore
 
@@ -84,6 +84,8 @@ class Caller:
     walk_status: str
     walk_closed_at: datetime | None
     timezone: str
+    # The project's zones version (services.zones.zone_of: 0, no zones, no query).
+    zones_version: int = 0
     spot_wait: int = 0
 
 
@@ -95,6 +97,7 @@ _CALLER = (
         Walk.status,
         Walk.closed_at,
         Project.timezone,
+        Project.zones_version,
         quotas.nth_newest_spot(Participant.id),
     )
     .select_from(Participant)
@@ -241,8 +244,10 @@ _STOP_WALK = sa.select(Stop.walk_id).where(Stop.id == sa.bindparam("stop_id"))
 
 
 def apply_fields(obs: Observation, walk: Walk, fields: dict[str, Any]) -> None:
-    """Set the given fields and recompute what derives from time and place."""
+    """Set the given fields and recompute what derives from time and place (the zone too)."""
     _apply(obs, fields, walk.id, walk.project.timezone, lambda: walk)
+    if any(key in fields for key in POSITION_FIELDS):
+        obs.zone_id = zones.zone_of(walk.project_id, walk.project.zones_version, obs.lat, obs.lon)
 
 
 def _apply(
@@ -359,6 +364,7 @@ def _new_spot(
     _apply(
         obs, fields, caller.walk_id, caller.timezone, lambda: db.session.get(Walk, caller.walk_id)
     )
+    obs.zone_id = zones.zone_of(caller.project_id, caller.zones_version, obs.lat, obs.lon)
     return obs
 
 

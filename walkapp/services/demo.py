@@ -49,8 +49,9 @@ from ..models import (
     StopNote,
     User,
     Walk,
+    Zone,
 )
-from . import capture, events, hotspots
+from . import capture, events, hotspots, zones
 from .observation_filter import ObservationFilter
 from .photo_store import PhotoStore
 
@@ -104,6 +105,22 @@ AFTERNOON_ROUTE = (
 OPEN_ROUTE = STREETS["rue_gare"]
 
 HOTSPOT_CATEGORIES = ("lighting", "visibility", "people_around", "harassment")
+
+
+def _box(west: float, south: float, east: float, north: float) -> dict:
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+# The project's zones, in the planner's order, around the places the walks stop at (inside the
+# perimeter): the forecourt and the underpass share an edge (lon 3.5168), which the forecourt,
+# first in order, wins.
+DEMO_ZONES = (
+    ("le parvis", _box(3.5150, 50.3542, 3.5168, 50.3552)),
+    ("le passage souterrain", _box(3.5168, 50.3547, 3.5183, 50.3558)),
+    ("l'arrêt de bus", _box(3.5180, 50.3571, 3.5195, 50.3580)),
+    ("le square", _box(3.5195, 50.3562, 3.5215, 50.3574)),
+)
 
 
 @dataclass(frozen=True)
@@ -899,6 +916,13 @@ def _new_project(user: User) -> Project:
     )
     db.session.add(project)
     db.session.add(ProjectMember(user=user, project=project, role="planner"))
+    db.session.flush()
+    # Its zones before its spots: each spot is attached as it is made (capture.apply_fields).
+    db.session.add_all(
+        Zone(project_id=project.id, name=name, geometry=perimeter_geometry(geometry), position=i)
+        for i, (name, geometry) in enumerate(DEMO_ZONES, start=1)
+    )
+    project.zones_version = zones.new_version()
     db.session.flush()
     return project
 

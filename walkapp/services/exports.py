@@ -46,6 +46,7 @@ KIND_WORDS = {
     sheet.FINDINGS: sheet.N_("findings"),
     sheet.STOPS: sheet.N_("stops"),
     sheet.PERIMETER: sheet.N_("perimeter"),
+    sheet.ZONES: sheet.N_("zones"),
     "data": sheet.N_("data"),
     "photos": sheet.N_("photos"),
     "annex": sheet.N_("tender annex"),
