@@ -177,7 +177,8 @@ def test_the_commit_guard_catches_a_commit_from_walkapp_code(app):
 @pytest.fixture
 def reads_first_route(app):
     """A `reads_first` view that records whether another connection could take SQLite's write
-    lock while it read, and after its `write_phase()`."""
+    lock while it read, during its `write_phase()` and after it (while it builds its answer),
+    and whether its write was committed by then."""
     seen: dict[str, bool] = {}
 
     def lock_is_free() -> bool:
@@ -196,14 +197,20 @@ def reads_first_route(app):
         finally:
             other.close()
 
+    def committed_elsewhere() -> bool:
+        with db.engine.connect() as other:
+            return other.scalar(sa.select(sa.func.count(AuditEvent.id))) == 1
+
     @unit_of_work.reads_first
     def reading_then_writing():
         db.session.scalar(sa.select(sa.func.count(Participant.id)))
         seen["while_reading"] = lock_is_free()
-        unit_of_work.write_phase()
-        audit.record("edit", "observation", "1", user_id=None)
-        db.session.flush()
-        seen["after_write_phase"] = lock_is_free()
+        with unit_of_work.write_phase():
+            audit.record("edit", "observation", "1", user_id=None)
+            db.session.flush()
+            seen["while_writing"] = lock_is_free()
+        seen["after_writing"] = lock_is_free()
+        seen["committed_before_the_answer"] = committed_elsewhere()
         return "written"
 
     app.add_url_rule(
@@ -218,8 +225,13 @@ def test_a_reads_first_unit_holds_the_write_lock_for_its_write_alone(
     response = client.post("/test-unit/reads-first")
     assert response.status_code == 200
     sqlite = db.engine.dialect.name == "sqlite"
-    assert reads_first_route == {"while_reading": True, "after_write_phase": not sqlite}
-    assert row_counts()["audit_event"] == 1  # and the write committed with the unit
+    assert reads_first_route == {
+        "while_reading": True,
+        "while_writing": not sqlite,
+        "after_writing": True,
+        "committed_before_the_answer": True,
+    }
+    assert row_counts()["audit_event"] == 1
 
 
 def test_a_spot_sent_again_after_its_walk_closed_is_answered_as_stored(app, client, spot):

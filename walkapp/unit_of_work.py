@@ -21,13 +21,15 @@ with "database is locked" when it writes. The mark is an attribute of the view f
 ``@writes`` goes either below or above it.
 
 A unit that reads a lot before one short write (a spot's submit, the hot path of a walk) is
-marked `reads_first` instead, and calls `write_phase()` once its reads are done. On SQLite its
-reads run outside any transaction (each statement its own snapshot) and `write_phase()` begins
-one with ``BEGIN IMMEDIATE``, so the write lock is held for the write alone, not for the whole
-request (with every request holding it from its start, requests queue behind each other's
-reads). What
-the reads found may be a millisecond old when the write lands: fine for the checks they serve
-(quota, walk state), and the write itself is guarded by the database (a unique key).
+marked `reads_first` instead, and does its write in `with write_phase():`. On SQLite its reads
+run outside any transaction (each statement its own snapshot); the block begins one with
+``BEGIN IMMEDIATE`` and the unit commits when the block ends — before the view builds its
+answer — so the write lock is held for the write alone (with every request holding it from its
+start to its answer, requests queued behind each other's reads and serialisation, and a thread
+holding it could wait for Python's GIL while the others slept on the lock). What the reads
+found may be a millisecond old when the write lands: fine for the checks they serve (quota, walk
+state), and the write itself is guarded by the database (a unique key). A refusal raised after
+the block cannot undo the write: the block is the unit's last write.
 
 Writes that must survive a refusal (failed sign-in and join-code counters) are not in the
 database's unit: they go to the rate limiter's own store (walkapp.ratelimit), written at once.
@@ -62,31 +64,36 @@ def writes(view: V) -> V:
 
 
 def reads_first(view: V) -> V:
-    """Mark `view` as a unit that reads, then calls `write_phase()` before it writes."""
+    """Mark `view` as a unit that reads, then writes in `with write_phase():`."""
     setattr(view, READS_FIRST, True)
     return view
 
 
-def write_phase() -> None:
-    """The current unit's reads are done; what follows writes (see the module's docstring).
-
-    SQLite: the reads ran outside any transaction; BEGIN IMMEDIATE now takes the write lock.
-    PostgreSQL: the unit's transaction goes on."""
-    if write_intent.get():
+@contextmanager
+def write_phase() -> Iterator[None]:
+    """The current unit's write (see the module's docstring). In a `reads_first` unit: SQLite
+    takes its write lock (BEGIN IMMEDIATE) as the block begins, and the unit commits as it
+    ends. Elsewhere (a unit that writes from its start, a test's own session): the block is
+    part of the transaction, committed by its unit as usual."""
+    current = _current.get()
+    if write_intent.get() or current is None or not current.reads_first:
+        yield
         return
     if db.session.get_bind().dialect.name == "sqlite":
         connection = db.session.connection()
-        # Outside a request (a test's own session, a command) the reads may already be in a
-        # deferred transaction: it goes on, as any unit that did not read first.
+        # A test's session may share the request's and hold a deferred transaction already:
+        # it goes on (and commits with the block), as in any unit that did not read first.
         if not connection.connection.driver_connection.in_transaction:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
-    reads_first_intent.set(False)
-    write_intent.set(True)
+    _declare(True)
+    yield
+    _commit(current)
 
 
 @dataclass
 class Unit:
     failed: bool = False
+    reads_first: bool = False
     on_commit: list[Callable[[], Any]] = field(default_factory=list)
     on_rollback: list[Callable[[], Any]] = field(default_factory=list)
 
@@ -142,7 +149,7 @@ def _forget_intents() -> None:
 def unit(*, write: bool = True, reads_first: bool = False) -> Iterator[Unit]:
     """A unit of work: commit when the block ends normally and nothing failed, else roll back.
     `reads_first`: a unit that calls `write_phase()` before it writes (see the docstring)."""
-    current = Unit()
+    current = Unit(reads_first=reads_first)
     token = _current.set(current)
     _declare(write and not reads_first, reads_first)
     try:
@@ -164,6 +171,11 @@ def _end(current: Unit) -> None:
         _forget_intents()
         _run(current.on_rollback)
         return
+    _commit(current)
+
+
+def _commit(current: Unit) -> None:
+    """Commit the unit's work (at its end, or at the end of a reads-first unit's write)."""
     token = committing.set(True)
     try:
         db.session.commit()
@@ -175,7 +187,8 @@ def _end(current: Unit) -> None:
     finally:
         committing.reset(token)
     _forget_intents()
-    _run(current.on_commit)
+    done, current.on_commit, current.on_rollback = current.on_commit, [], []
+    _run(done)
 
 
 class UnitOfWorkFlask(Flask):

@@ -323,10 +323,11 @@ def submit_observation(
     """Store a spot; the same client id again with the same content returns the stored one
     (and spends nothing of the token's limits: `caller.spot_wait`).
 
-    The unit reads first (unit_of_work.reads_first), then writes the one row: the insert is
-    told to do nothing on a client id already stored, so that a resend costs no write and a
-    race between two sends of one spot stores it once. Returns (observation, created); a new
-    spot is answered from the values inserted (no read back).
+    The unit reads first (unit_of_work.reads_first), then writes the one row, committed at
+    once (unit_of_work.write_phase). The insert is told to do nothing on a client id already
+    stored, so that a resend costs no write and a race between two sends of one spot stores it
+    once. Returns (observation, created); a new spot is answered from the values inserted (no
+    read back).
     """
     fields = dict(fields)
     obs_uuid: uuid.UUID = fields.pop("id")
@@ -338,8 +339,9 @@ def submit_observation(
         if (existing := _stored(obs_uuid)) is not None:
             return _replayed(existing, caller, fields), False
         raise
-    unit_of_work.write_phase()
-    if _insert_new(obs) is None:
+    with unit_of_work.write_phase():
+        inserted = _insert_new(obs)
+    if inserted is None:
         # Stored already: a resend (or the same spot sent twice at once).
         existing = _stored(obs_uuid)
         if existing is None:  # pragma: no cover - the row that conflicted cannot vanish
