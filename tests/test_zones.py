@@ -129,6 +129,10 @@ def test_a_zone_drawn_on_the_page_is_added_and_its_job_queued(app, walk, planner
     page = planner_client.get(f"/planner/projects/{walk.project_id}/zones?lang=en")
     assert page.status_code == 200
     assert "le square" in text(page) and f"/planner/jobs/{job.id}" in text(page)
+    job_page = text(planner_client.get(f"/planner/jobs/{job.id}?lang=en"))
+    assert (
+        f"/planner/projects/{walk.project_id}/zones" in job_page and "Back to the zones" in job_page
+    )
     # A second zone of the same name (any case) is refused, nothing written.
     r = planner_client.post(
         f"/planner/projects/{walk.project_id}/zones/add",

@@ -262,6 +262,7 @@ AUDIT_TARGETS = Vocabulary(
         Term("proxy_participant", "spots entered for a participant"),
         Term("finding", "finding"),
         Term("publication", "residents' page"),
+        Term("zone", "zone"),
     ),
 )
 AUDIT_FIELDS = Vocabulary(
@@ -313,6 +314,10 @@ AUDIT_FIELDS = Vocabulary(
         Term("closed_at", "closed on"),
         Term("track_points", "route-trace points"),
         Term("redacted", "erased with the spot"),
+        Term("geometry", "outline"),
+        Term("position", "order"),
+        Term("zones", "zones added"),
+        Term("redrawn", "zones redrawn"),
     ),
 )
 
