@@ -10,11 +10,11 @@ from __future__ import annotations
 import html
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import docx
+import office
 import pytest
 import sqlalchemy as sa
 from job_worker import fresh
@@ -231,28 +231,11 @@ def test_the_docx_report_converts_with_libreoffice_and_has_the_pages_figures(
         assert cells[2].split(" (")[0] == texts[code], code
 
     # LibreOffice converts it: A4 pages, the text there.
-    out, profile = tmp_path / "pdf", tmp_path / "lo-profile"
-    subprocess.run(
-        [
-            "libreoffice",
-            f"-env:UserInstallation=file://{profile}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(out),
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    pdf = out / "report.pdf"
-    assert pdf.read_bytes().startswith(b"%PDF")
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
-    assert int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1)) >= 2
-    assert re.search(r"^Page size:\s+595(\.\d+)? x 841(\.\d+)? pts \(A4\)", info.stdout, re.M)
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    pdf = office.to_pdf(path, tmp_path)
+    info = office.pdf_info(pdf)
+    assert office.pages(info) >= 2
+    assert office.is_a4(info)
+    text = office.pdf_text(pdf)
     assert "Place du Canada" in text and HOSTILE in text
 
 
