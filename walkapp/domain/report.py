@@ -20,7 +20,6 @@ the year filter of the pages).
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,10 +28,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from shapely.geometry import Point, shape
 
 from . import indicators as ind
+from .intervals import Interval, wilson_interval
 from .participation import Priority, Profile, priorities
 from .thresholds import enough_people
 
-Z_95 = 1.959963984540054  # the normal quantile of a two-sided 95 % interval
 MAX_PERIOD_DAYS = 3 * 366 + 1  # a report covers at most about three years
 POST_WORKS = "post_works_survey"
 
@@ -124,27 +123,6 @@ def file_name(period: Period, language: str, extension: str) -> str:
 
 
 # --- Intervals -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Interval:
-    low: float
-    high: float
-
-
-def wilson_interval(successes: int, n: int, z: float = Z_95) -> Interval | None:
-    """Wilson's score interval of a proportion successes / n; None for n = 0."""
-    if n <= 0:
-        return None
-    if not 0 <= successes <= n:
-        raise ValueError("successes must be between 0 and n")
-    p = successes / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    low = 0.0 if successes == 0 else max(0.0, centre - half)  # exact at the edges
-    high = 1.0 if successes == n else min(1.0, centre + half)
-    return Interval(low, high)
 
 
 def interval(indicator: ind.Indicator) -> Interval | None:
