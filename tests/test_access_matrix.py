@@ -193,6 +193,13 @@ RULES: dict[tuple[str, str], str] = {
     ("planner.live_json", "GET"): FACILITATE,
     ("planner.live_attendance", "PUT"): FACILITATE,
     ("planner.live_note", "POST"): FACILITATE,
+    # Usage counts: counting is a facilitator's work on the phone (planner/counting.py).
+    ("planner.count", "GET"): FACILITATE,
+    ("planner.counts_sync", "POST"): FACILITATE,
+    ("planner.counts_export", "POST"): EXPORT,
+    ("planner.counts", "GET"): READ,
+    ("planner.zone_page", "GET"): READ,
+    ("planner.counts_map", "GET"): READ,
     # A background job of the project (planner/jobs.py)
     ("planner.job", "GET"): EXPORT,
     ("planner.job_status", "GET"): EXPORT,
@@ -253,6 +260,7 @@ JSON_VIEWS = {
     "planner.live_json",
     "planner.live_attendance",
     "planner.live_note",
+    "planner.counts_sync",
     "planner.job_status",
 }
 

@@ -443,6 +443,37 @@ def _zone_url(action: str) -> Callable[[Ctx], str]:
     return url
 
 
+def _count_batch(ctx: Ctx) -> dict:
+    """A phone's batch: a period of people staying in the project's zone, and one person."""
+    zone_id = db.session.scalar(sa.select(Zone.id).where(Zone.project_id == ctx.project_id))
+    period = "6f1c2d3e-4b5a-4c6d-8e7f-000000000001"
+    return {
+        "periods": [
+            {
+                "uuid": period,
+                "zone_id": zone_id,
+                "kind": "staying",
+                "started_at": "2026-11-20T17:00:00+01:00",
+                "weather": "light_rain",
+                "line": "",
+            }
+        ],
+        "records": [
+            {
+                "uuid": "6f1c2d3e-4b5a-4c6d-8e7f-000000000002",
+                "period_uuid": period,
+                "recorded_at": "2026-11-20T17:01:00+01:00",
+                "gender": "female",
+                "age_group": "25-64",
+                "posture": "sitting_formal",
+                "activity": "conversing",
+                "group_size": "2",
+            }
+        ],
+        "undone": [],
+    }
+
+
 PASSWORD_2 = "another-long-password"
 
 ROUTES: dict[tuple[str, str], Route] = {
@@ -538,6 +569,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("planner.live_attendance", "PUT"): Route(
         {"cells": [cell(count=3), cell("man", "65_plus")]}, json=True
     ),
+    # Usage counts (each request finds the project with its one zone)
+    ("planner.counts_sync", "POST"): Route(_count_batch, json=True, before=_one_zone),
+    ("planner.counts_export", "POST"): Route(),
     # Accounts (the administrator works on the target account, never on herself)
     ("planner.user_new", "POST"): Route(
         {"email": "nouvelle@x.fr", "name": "Nouvelle", "role": "planner", "password": PASSWORD}

@@ -217,6 +217,16 @@ MESSAGES = {
     "zone_name_missing": _l("This feature has no “name” property: each zone needs a name."),
     "zone_name_repeated": _l("Another feature of the file is already named “%(name)s”."),
     "zone_feature_refused": _l("Feature %(number)s of the file is refused; nothing was imported."),
+    # Usage counts (services/counts.py)
+    "zone_unknown": _l("This zone is not one of the project's: it may have been deleted."),
+    "period_end_invalid": _l("A counting period ends after it starts, and lasts at most 12 hours."),
+    "period_changed": _l("A counting period's kind and start cannot change."),
+    "period_of_another_project": _l("This counting period belongs to another project."),
+    "period_unknown": _l("A person counted belongs to a counting period the server does not know."),
+    "record_kind_mismatch": _l(
+        "A person passing has a mode only; a person staying has a posture, an activity and a group."
+    ),
+    "record_outside_period": _l("A person was counted outside the counting period's times."),
     "zones_not_a_collection": _l(
         "The file must be a GeoJSON FeatureCollection of polygons, each with a “name” property."
     ),

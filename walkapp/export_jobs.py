@@ -2,8 +2,10 @@
 on the exports page is recorded and prepared in her request (services.exports.prepare: the
 right, the spots' references, the audit entry), then built by the worker, which only reads.
 
-- `request_export(...)` / `request_annex(...)`: the request's half; returns the Job.
-- the builders `export` and `annex` write the file and report their progress.
+- `request_export(...)` / `request_annex(...)` / `request_pldp(...)`: the request's half;
+  returns the Job.
+- the builders `export`, `annex` and `pldp` (the usage counts in the Public Life Data
+  Protocol's tables, services.pldp_export) write the file and report their progress.
 
 Imported by the app factory, so that the web server (which starts jobs) and `walkapp worker`
 (which builds them) know the same kinds.
@@ -25,8 +27,8 @@ from .domain.permissions import EXPORT, can
 from .exporters import annex_docx, clause_library
 from .extensions import db
 from .models import Job, Project, ProjectMember, User
-from .services import annex, exports
-from .services.errors import Forbidden, Invalid
+from .services import annex, audit, exports, pldp_export
+from .services.errors import Forbidden, Invalid, NotFound
 from .services.observation_filter import ObservationFilter, from_args, to_args
 from .services.photo_store import PhotoStore
 
@@ -157,12 +159,36 @@ def build_annex(ctx: jobs.JobContext) -> None:
             )
 
 
+def request_pldp(project_id: int, *, user_id: int, role: str) -> Job:
+    """Record the export of the project's usage counts (PLDP ZIP), queue its build. No spot
+    references: the file holds none."""
+    if not can(role, EXPORT):
+        raise Forbidden({"body": "export_not_allowed"})
+    if db.session.get(Project, project_id) is None:
+        raise NotFound({"project": "not_found"})
+    params = {"format": "pldp"}
+    audit.record(
+        "export", "project", project_id, user_id=user_id, project_id=project_id, details=params
+    )
+    return jobs.start("pldp", project_id=project_id, user_id=user_id, params=dict(params))
+
+
+@jobs.task("pldp", label=_l("Usage counts (Public Life Data Protocol)"))
+def build_pldp(ctx: jobs.JobContext) -> None:
+    project = db.session.get(Project, ctx.project_id)
+    if project is None or not can(_role(ctx.user_id, ctx.project_id) or "", EXPORT):
+        raise Forbidden({"body": "export_not_allowed"})
+    path = ctx.output(pldp_export.file_name(project))
+    with open(path, "wb") as out:
+        pldp_export.write_project(project.id, out, progress=ctx.progress)
+
+
 def recent_jobs(project_id: int, limit: int = 10) -> list[Job]:
     """The project's latest jobs, newest first (the exports page lists them)."""
     return list(
         db.session.scalars(
             sa.select(Job)
-            .where(Job.project_id == project_id, Job.kind.in_(("export", "annex")))
+            .where(Job.project_id == project_id, Job.kind.in_(("export", "annex", "pldp")))
             .order_by(Job.id.desc())
             .limit(limit)
         )

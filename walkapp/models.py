@@ -501,3 +501,59 @@ class Zone(db.Model):
     position: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CountPeriod(db.Model):
+    """A counting period of the Public Life Data Protocol (its "survey"): one counter in one zone,
+    counting either the people passing (`moving`, at a line or gate, at least 10 minutes) or the
+    people staying (`staying`, a snapshot of the zone). Made on the counter's phone, offline
+    too: the client's uuid makes a resend change nothing (services.counts)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    # The zone counted, chosen by the counter (the PLDP's location); NULL once the zone is deleted.
+    zone_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("zone.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(10))  # vocabularies.COUNT_KINDS
+    # The project's phase when the period began: before/after compares diagnostic and after_works.
+    phase: Mapped[str] = mapped_column(sa.String(20))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Computed at write time from started_at, in the project's time zone (domain.timeslots).
+    time_slot: Mapped[str] = mapped_column(sa.String(20))
+    weather: Mapped[str | None] = mapped_column(sa.String(20))  # vocabularies.WEATHER
+    # Anything out of the ordinary on site (vocabularies.TIME_CHARACTERS: an event, roadworks...).
+    time_character: Mapped[str] = mapped_column(sa.String(30), default="none")
+    # Where the line or gate is ("entrée rue de Paris"), and the counter's remark.
+    line: Mapped[str] = mapped_column(sa.String(120), default="")
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    counted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    records: WriteOnlyMapped[CountRecord] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class CountRecord(db.Model):
+    """One person counted: one tap on the counter's phone, with the client's uuid. *Perceived*
+    categories (the counter's impression, not what the person would declare). Undo deletes it."""
+
+    __table_args__ = (sa.Index("ix_count_record_period_id", "period_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True)
+    period_id: Mapped[int] = mapped_column(sa.ForeignKey("count_period.id", ondelete="CASCADE"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    gender: Mapped[str] = mapped_column(sa.String(10))  # vocabularies.PERCEIVED_GENDERS
+    age_group: Mapped[str] = mapped_column(sa.String(10))  # vocabularies.AGE_GROUPS
+    # People passing: how (vocabularies.MOVING_MODES). People staying: NULL.
+    mode: Mapped[str | None] = mapped_column(sa.String(20))
+    # People staying: posture, activity, size of the group (vocabularies). People passing: NULL.
+    posture: Mapped[str | None] = mapped_column(sa.String(20))
+    activity: Mapped[str | None] = mapped_column(sa.String(30))
+    group_size: Mapped[str | None] = mapped_column(sa.String(10))

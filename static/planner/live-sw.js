@@ -5,8 +5,9 @@
  * worker, which deletes the old caches.
  *
  * - The page's files (versioned URLs) are precached at install and served from the cache.
- * - Live pages (/planner/events/<id>/live) and their JSON are fetched from the network first and
- *   kept; without network the last copy is served (marked with X-Walkapp-Offline: 1).
+ * - Live pages (/planner/events/<id>/live, their JSON, and the counting page
+ *   /planner/projects/<id>/count) are fetched from the network first and kept; without network
+ *   the last copy is served (marked with X-Walkapp-Offline: 1).
  * - Nothing else is touched: other planner pages, POST and PUT go to the network as usual (the
  *   page keeps its own queue of changes and sends it when back online).
  */
@@ -16,7 +17,8 @@
 const PREFIX = "walkapp-planner-";
 const FILES = PREFIX + "files-" + LIVE_CONFIG.version;
 const PAGES = PREFIX + "pages";
-const LIVE_PATH = /^\/planner\/events\/\d+\/live(\.json)?$/;
+// The live view (and its JSON) and the counter's page of usage counts.
+const LIVE_PATH = /^\/planner\/(events\/\d+\/live(\.json)?|projects\/\d+\/count)$/;
 const NETWORK_TIMEOUT_MS = 5000;
 
 self.addEventListener("install", (event) => {

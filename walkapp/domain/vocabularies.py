@@ -175,6 +175,113 @@ AUDIENCES = Vocabulary(
     ),
 )
 
+# Usage counts: the Public Life Data Protocol (Gehl Institute et al., beta 2017), basic level.
+# Categories are *perceived* by the counter, not declared. exporters/pldp.py maps them to the
+# protocol's own codes (tests/data/pldp holds them).
+COUNT_KINDS = Vocabulary(
+    "count_kind",
+    (
+        Term("staying", "People staying", "A snapshot of the zone: each person staying, once"),
+        Term("moving", "People passing", "At a line or gate, for at least 10 minutes"),
+    ),
+)
+PERCEIVED_GENDERS = Vocabulary(
+    "perceived_gender",
+    (
+        Term("female", "Women and girls"),
+        Term("male", "Men and boys"),
+        Term("unknown", "Undetermined"),
+    ),
+)
+# walkapp's age bands nest into these (under_15 -> 0-14, 15_17 and 18_24 -> 15-24...).
+AGE_GROUPS = Vocabulary(
+    "age_group",
+    (
+        Term("0-14", "0–14"),
+        Term("15-24", "15–24"),
+        Term("25-64", "25–64"),
+        Term("65+", "65 and over"),
+    ),
+)
+# The protocol's detailed pedestrian codes keep a wheelchair (supported) and a pushchair (carried)
+# apart; scooters and skates are its "rolling" pedestrians.
+MOVING_MODES = Vocabulary(
+    "moving_mode",
+    (
+        Term("pedestrian_walking", "On foot"),
+        Term("pedestrian_carried", "With a pushchair", "Or a child carried"),
+        Term("pedestrian_supported", "In a wheelchair", "Or with crutches, a cane"),
+        Term("pedestrian_rolling", "Scooter, skates"),
+        Term("bicyclist", "By bicycle"),
+    ),
+)
+# The protocol's basic postures and activities.
+POSTURES = Vocabulary(
+    "posture",
+    (
+        Term("standing", "Standing"),
+        Term("sitting_formal", "Sitting on a bench", "Or a chair: seating made for it"),
+        Term("sitting_informal", "Sitting elsewhere", "A step, a low wall, the ground"),
+        Term("lying", "Lying"),
+        Term("multiple", "Several postures"),
+    ),
+)
+ACTIVITIES = Vocabulary(
+    "activity",
+    (
+        Term("conversing", "Talking"),
+        Term("waiting_transfer", "Waiting for transport"),
+        Term("waiting_other", "Waiting, other"),
+        Term("recreation_passive", "Resting, watching"),
+        Term("recreation_active", "Playing, sport"),
+        Term("consuming", "Eating or drinking"),
+        Term("electronic_engagement", "On a phone or screen"),
+        Term("commercial", "Buying or selling"),
+        Term("working_civic", "Working in the space", "Cleaning, maintenance, police"),
+        Term("cultural", "Cultural activity", "Music, a show, a market"),
+        Term("smoking", "Smoking"),
+        Term("soliciting", "Asking passers-by", "For money, signatures"),
+        Term("living_public", "Living in the public space"),
+        Term("disruptive", "Disruptive behaviour"),
+    ),
+)
+GROUP_SIZES = Vocabulary(
+    "group_size",
+    (
+        Term("1", "Alone"),
+        Term("2", "Two"),
+        Term("3-7", "3 to 7"),
+        Term("8+", "8 or more"),
+    ),
+)
+# The protocol's microclimate (the perceived weather where the count is made).
+WEATHER = Vocabulary(
+    "weather",
+    (
+        Term("sun_exposed", "Sun"),
+        Term("light_clouds", "Light clouds"),
+        Term("heavy_clouds", "Overcast"),
+        Term("light_rain", "Light rain"),
+        Term("heavy_rain", "Heavy rain"),
+        Term("fog", "Fog"),
+        Term("heavy_wind", "Strong wind"),
+        Term("light_snow", "Snow"),
+    ),
+)
+# The protocol's time character: anything out of the ordinary that may change the counts.
+TIME_CHARACTERS = Vocabulary(
+    "time_character",
+    (
+        Term("none", "Nothing special"),
+        Term("communal_event", "An event on the square", "Cultural or communal"),
+        Term("commercial_event", "A market or commercial event"),
+        Term("political_religious", "A political or religious gathering"),
+        Term("holiday", "A public holiday"),
+        Term("emergency", "An accident or emergency"),
+        Term("roadworks", "Roadworks or construction"),
+    ),
+)
+
 # Where a spot's position came from (DESIGN: never a default such as the perimeter's centre).
 POSITION_SOURCES = Vocabulary(
     "position_source",
@@ -263,6 +370,7 @@ AUDIT_TARGETS = Vocabulary(
         Term("finding", "finding"),
         Term("publication", "residents' page"),
         Term("zone", "zone"),
+        Term("count_period", "counting period"),
     ),
 )
 AUDIT_FIELDS = Vocabulary(
@@ -338,6 +446,15 @@ TAXONOMY = (
     PROJECT_PHASES,
     USER_ROLES,
     POSITION_SOURCES,
+    COUNT_KINDS,
+    PERCEIVED_GENDERS,
+    AGE_GROUPS,
+    MOVING_MODES,
+    POSTURES,
+    ACTIVITIES,
+    GROUP_SIZES,
+    WEATHER,
+    TIME_CHARACTERS,
 )
 ALL = (*TAXONOMY, AUDIT_ACTIONS, AUDIT_TARGETS, AUDIT_FIELDS)
 BY_NAME = {vocab.name: vocab for vocab in ALL}

@@ -1,5 +1,6 @@
 """The exports page of a project: the data (XLSX, CSV, GeoJSON) and the photos (ZIP) of the
-spots the map's filters keep, and the tender annex as a Word document. Each is asked for here,
+spots the map's filters keep, the tender annex as a Word document, and the usage counts in the
+Public Life Data Protocol's tables (a ZIP of CSV files). Each is asked for here,
 recorded and prepared in the request, and built in the background (walkapp.export_jobs): the
 answer is the job's page, which shows its progress and then the file."""
 
@@ -7,13 +8,14 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 from .. import export_jobs, jobs
 from ..access import project_or_404, role_in
 from ..domain.permissions import EXPORT
 from ..error_messages import flash_refusal
-from ..services import exports
+from ..services import exports, pldp_export
 from ..services.errors import ServiceError
 from ..services.observation_filter import from_args, to_args
 from .blueprint import bp
@@ -21,7 +23,11 @@ from .forms import AnnexDocxForm, ExportForm
 from .jobs import status_texts
 
 
-def _page(project, filters, export_form, annex_form, status: int = 200):
+class CountsExportForm(FlaskForm):
+    """The usage counts' export: nothing to choose, only the CSRF token."""
+
+
+def _page(project, filters, export_form, annex_form, status: int = 200, counts_form=None):
     return (
         render_template(
             "planner/exports.html",
@@ -30,6 +36,8 @@ def _page(project, filters, export_form, annex_form, status: int = 200):
             filters_text=exports.describe_filters(filters),
             export_form=export_form,
             annex_form=annex_form,
+            counts_form=counts_form or CountsExportForm(),
+            has_counts=pldp_export.has_counts(project.id),
             recent=export_jobs.recent_jobs(project.id),
             kind_label=jobs.kind_label,
             status_texts=status_texts(),
@@ -83,4 +91,16 @@ def annex_docx_start(project_id: int):
     job = export_jobs.request_annex(
         project.id, language=form.language.data, user_id=current_user.id, role=role_in(project.id)
     )
+    return redirect(url_for("planner.job", job_id=job.id), 303)
+
+
+@bp.post("/projects/<int:project_id>/counts/export")
+@login_required
+def counts_export(project_id: int):
+    project = project_or_404(project_id, EXPORT)
+    form = CountsExportForm()
+    if not form.validate_on_submit():
+        filters = from_args(MultiDict(), exports.EXPORT_FIELDS)
+        return _page(project, filters, ExportForm(), AnnexDocxForm(), 422, counts_form=form)
+    job = export_jobs.request_pldp(project.id, user_id=current_user.id, role=role_in(project.id))
     return redirect(url_for("planner.job", job_id=job.id), 303)

@@ -36,7 +36,8 @@ from ..services.errors import ServiceError, Unauthorized
 from .blueprint import bp
 from .indicators import not_enough, share_percent
 
-LIVE_STATIC = ("planner/live.js", "planner/live.css")
+# The counter's phone page (planner/counting.py) shares the worker: its files are kept too.
+LIVE_STATIC = ("planner/live.js", "planner/live.css", "planner/count.js", "planner/count.css")
 BASE_CSS = "css/walkapp.css"
 SW_FILE = "planner/live-sw.js"
 POLL_SECONDS = 10
