@@ -16,6 +16,8 @@ from walkapp.domain.geo import point_in_perimeter
 from walkapp.extensions import db
 from walkapp.models import (
     Attendance,
+    CountPeriod,
+    CountRecord,
     Finding,
     Observation,
     Participant,
@@ -27,6 +29,7 @@ from walkapp.models import (
     StoredFile,
     User,
     Walk,
+    Zone,
 )
 from walkapp.services import demo
 from walkapp.services.demo import DEMO_EMAIL, DEMO_PROJECT_NAME, load_demo
@@ -68,6 +71,8 @@ def counts() -> dict[str, int]:
             Photo,
             StoredFile,
             Finding,
+            CountPeriod,
+            CountRecord,
         )
     }
 
@@ -113,6 +118,7 @@ def test_demo_loads_again_with_the_same_content(loaded_twice):
     check_events()
     check_inside_perimeter()
     check_light_and_ratings()
+    check_counts()
 
 
 def check_events() -> None:
@@ -156,6 +162,45 @@ def check_light_and_ratings() -> None:
     rated = [o for o in observations_of(night) if o.ratings]
     assert len({o.stop_id for o in rated}) == 5
     assert all(len(o.ratings) == 9 for o in rated)
+
+
+def check_counts() -> None:
+    """Usage counts in both phases in several zones, of sensible sizes; fewer women staying in
+    the square before the works than after."""
+    rows = db.session.execute(
+        sa.select(CountPeriod.zone_id, CountPeriod.phase, CountPeriod.kind, sa.func.count())
+        .join(CountRecord, CountRecord.period_id == CountPeriod.id)
+        .group_by(CountPeriod.id)
+    ).all()
+    phases_by_zone: dict[int, set[str]] = {}
+    for zone_id, phase, kind, n in rows:
+        phases_by_zone.setdefault(zone_id, set()).add(phase)
+        assert (5 <= n <= 40) if kind == "staying" else (30 <= n <= 150), (kind, n)
+    assert sum(phases == {"diagnostic", "after_works"} for phases in phases_by_zone.values()) >= 2
+    project = demo_project()
+    periods = db.session.scalars(sa.select(CountPeriod)).all()
+    assert all(p.started_at < datetime.now(UTC) for p in periods)
+    assert {p.time_slot for p in periods} >= {"weekday_day", "weekday_evening", "weekend_day"}
+    moving = [p for p in periods if p.kind == "moving"]
+    assert all((p.ended_at - p.started_at).total_seconds() >= 600 for p in moving)
+    square = "le square"
+    shares = {}
+    for phase in ("diagnostic", "after_works"):
+        genders = Counter(
+            db.session.scalars(
+                sa.select(CountRecord.gender)
+                .join(CountPeriod, CountPeriod.id == CountRecord.period_id)
+                .join(Zone, Zone.id == CountPeriod.zone_id)
+                .where(
+                    Zone.name == square,
+                    Zone.project_id == project.id,
+                    CountPeriod.phase == phase,
+                    CountPeriod.kind == "staying",
+                )
+            )
+        )
+        shares[phase] = genders["female"] / (genders["female"] + genders["male"])
+    assert 0.22 <= shares["diagnostic"] <= 0.32 < 0.38 <= shares["after_works"] <= 0.48, shares
 
 
 def test_open_walk_and_planner_account_work(loaded_twice, client):

@@ -12,6 +12,13 @@ Each walk's attendance is what its facilitator counted: its app participants and
 who came without the app (so never fewer than its participants); the group's notes are at the
 stops its spots are at, worded by day or at night as the walk was.
 
+Usage counts (the Public Life Data Protocol's, services.counts) in each zone, in two phases: a
+diagnostic campaign about a year before the works and an after-works one in the last weeks,
+each with staying snapshots and 10-15 minute counts of people passing on four occasions
+(weekday morning, midday and evening, Saturday afternoon). Fewer women and girls stay in the
+square before the works (about 27 %) than after (about 43 %); elsewhere the shares barely
+change. The records are bulk inserted.
+
 Spots follow the streets of the perimeter, in order along each walk's route, with GPS noise and
 accuracy worse at night; a few places (underpass, car park, bus stop, the sports ground for the
 girls) gather the negative spots of several participants: the hotspots a planner should find.
@@ -27,7 +34,7 @@ import math
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from zoneinfo import ZoneInfo
 
@@ -35,12 +42,15 @@ import sqlalchemy as sa
 from shapely.geometry import LineString, Point
 
 from ..config import CONSENT_VERSION
+from ..domain import vocabularies as v
 from ..domain.geo import perimeter_geometry, point_in_perimeter
 from ..domain.light import CIVIL_DUSK_ELEVATION, light_condition, sun_elevation
 from ..domain.vocabularies import CRITERIA
 from ..extensions import db, utcnow
 from ..models import (
     Attendance,
+    CountPeriod,
+    CountRecord,
     Observation,
     Participant,
     Project,
@@ -52,6 +62,7 @@ from ..models import (
     Zone,
 )
 from . import capture, events, hotspots, zones
+from .counts import period_time_slot
 from .observation_filter import ObservationFilter
 from .photo_store import PhotoStore
 
@@ -991,6 +1002,171 @@ def _confirm_findings(b: Builder) -> None:
         )
 
 
+# --- Usage counts ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountSpec:
+    """How a zone is used, for its demo counts."""
+
+    staying: tuple[int, int]  # people in a snapshot
+    passing: tuple[int, int]  # people passing in 10 minutes
+    women_staying: tuple[float, float]  # share of women and girls staying: diagnostic, after
+    line: str  # where the passing counts are made
+    postures: dict[str, float]  # weights of the codes that stand out (the others: 1)
+    activities: dict[str, float]
+    women_passing: float = 0.48
+
+
+COUNT_SPECS = {
+    "le parvis": CountSpec(
+        (8, 25),
+        (70, 150),
+        (0.33, 0.36),
+        "Sortie de la gare routière",
+        {"standing": 8, "sitting_informal": 3},
+        {"waiting_other": 6, "conversing": 5, "electronic_engagement": 4, "smoking": 2},
+    ),
+    "le passage souterrain": CountSpec(
+        (5, 9),
+        (30, 70),
+        (0.25, 0.30),
+        "Entrée côté gare",
+        {"standing": 8, "sitting_informal": 2},
+        {"waiting_other": 4, "electronic_engagement": 3, "smoking": 3},
+        women_passing=0.40,
+    ),
+    "l'arrêt de bus": CountSpec(
+        (6, 22),
+        (40, 110),
+        (0.40, 0.45),
+        "Trottoir de l'avenue, devant l'abri",
+        {"standing": 6, "sitting_formal": 4},
+        {"waiting_transfer": 12, "electronic_engagement": 4, "conversing": 3},
+        women_passing=0.52,
+    ),
+    "le square": CountSpec(
+        (14, 40),
+        (35, 100),
+        (0.27, 0.43),
+        "Allée du square, entrée sud",
+        {"sitting_formal": 8, "standing": 4, "sitting_informal": 3},
+        {"recreation_passive": 7, "conversing": 7, "recreation_active": 5, "consuming": 3},
+    ),
+}
+# (days before `now` for the diagnostic campaign, and for the after-works one), with the day of
+# the week and the local time of each occasion (Monday 0).
+COUNT_CAMPAIGNS = (("diagnostic", 375), ("after_works", 14))
+COUNT_OCCASIONS = ((1, 8, 30), (3, 12, 30), (4, 19, 30), (5, 15, 0))
+AGE_WEIGHTS = {"0-14": 1.5, "15-24": 2.0, "25-64": 5.0, "65+": 1.5}
+MODE_WEIGHTS = {
+    "pedestrian_walking": 30,
+    "pedestrian_carried": 2,
+    "pedestrian_supported": 0.5,
+    "pedestrian_rolling": 1.5,
+    "bicyclist": 3,
+}
+GROUP_WEIGHTS = {"1": 5, "2": 4, "3-7": 2, "8+": 0.3}
+WEATHER_WEIGHTS = {"sun_exposed": 3, "light_clouds": 4, "heavy_clouds": 3, "light_rain": 1}
+UNKNOWN_SHARE = 0.03  # people the counter could not tell
+
+
+def _pick(
+    rng: random.Random, vocabulary: v.Vocabulary, weights: dict[str, float], rest: float = 1.0
+) -> str:
+    """A code of `vocabulary`, those in `weights` (if it still has them) by their weight, the
+    others by `rest`: a new code of the vocabulary appears too, the demo never breaks."""
+    codes = vocabulary.codes
+    return rng.choices(codes, weights=[weights.get(code, rest) for code in codes])[0]
+
+
+def _genders(rng: random.Random, n: int, women_share: float) -> list[str]:
+    """`n` perceived genders with that share of women among those told (shuffled)."""
+    unknown = round(n * UNKNOWN_SHARE * rng.uniform(0.0, 2.0))
+    told = n - unknown
+    women = round(told * min(max(women_share + rng.uniform(-0.03, 0.03), 0.0), 1.0))
+    genders = ["female"] * women + ["male"] * (told - women) + ["unknown"] * unknown
+    rng.shuffle(genders)
+    return genders
+
+
+def _count_records(
+    rng: random.Random, period: CountPeriod, spec: CountSpec, phase_index: int
+) -> list[dict]:
+    staying = period.kind == "staying"
+    n = rng.randint(*(spec.staying if staying else spec.passing))
+    share = spec.women_staying[phase_index] if staying else spec.women_passing
+    length = (period.ended_at - period.started_at).total_seconds()
+    rows = []
+    for gender in _genders(rng, n, share):
+        row = {
+            "uuid": uuid.UUID(int=rng.getrandbits(128), version=4),
+            "period_id": period.id,
+            "recorded_at": period.started_at + timedelta(seconds=rng.uniform(0, length)),
+            "gender": gender,
+            "age_group": _pick(rng, v.AGE_GROUPS, AGE_WEIGHTS),
+            "mode": None,
+            "posture": None,
+            "activity": None,
+            "group_size": None,
+        }
+        if staying:
+            row["posture"] = _pick(rng, v.POSTURES, spec.postures, rest=0.3)
+            row["activity"] = _pick(rng, v.ACTIVITIES, spec.activities, rest=0.25)
+            row["group_size"] = _pick(rng, v.GROUP_SIZES, GROUP_WEIGHTS)
+        else:
+            row["mode"] = _pick(rng, v.MOVING_MODES, MODE_WEIGHTS, rest=0.5)
+        rows.append(row)
+    return rows
+
+
+def _count_periods(b: Builder, zone: Zone, spec: CountSpec) -> list[tuple[CountPeriod, int]]:
+    periods = []
+    for phase_index, (phase, days_ago) in enumerate(COUNT_CAMPAIGNS):
+        for weekday, hh, mm in COUNT_OCCASIONS:
+            start = _local(_weekday_near(b.now, days_ago, weekday), hh, mm)
+            weather = _pick(b.rng, v.WEATHER, WEATHER_WEIGHTS)
+            festive = phase == "after_works" and weekday == 5 and zone.name == "le square"
+            for kind, minutes, line in (
+                ("staying", 5, ""),
+                ("moving", b.rng.choice((10, 12, 15)), spec.line),
+            ):
+                started = start + timedelta(minutes=0 if kind == "staying" else 10)
+                period = CountPeriod(
+                    uuid=uuid.UUID(int=b.rng.getrandbits(128), version=4),
+                    project_id=b.project.id,
+                    zone_id=zone.id,
+                    kind=kind,
+                    phase=phase,  # the campaign's, not the project's current phase
+                    started_at=started.astimezone(UTC),
+                    ended_at=(started + timedelta(minutes=minutes)).astimezone(UTC),
+                    time_slot=period_time_slot(b.project, zone, started),
+                    weather=weather,
+                    time_character="communal_event" if festive else "none",
+                    line=line,
+                    counted_by_id=b.user.id,
+                )
+                periods.append((period, phase_index))
+    return periods
+
+
+def _counts(b: Builder) -> None:
+    """Counting periods of both phases in every demo zone, their people bulk inserted."""
+    planned = []
+    for zone in db.session.scalars(
+        sa.select(Zone).where(Zone.project_id == b.project.id).order_by(Zone.position)
+    ):
+        spec = COUNT_SPECS[zone.name]
+        planned.extend((period, index, spec) for period, index in _count_periods(b, zone, spec))
+    db.session.add_all(period for period, _index, _spec in planned)
+    db.session.flush()  # the periods' ids
+    records = [
+        row for period, index, spec in planned for row in _count_records(b.rng, period, spec, index)
+    ]
+    if records:
+        db.session.execute(sa.insert(CountRecord), records)
+
+
 # --- Entry point --------------------------------------------------------------------------------
 
 
@@ -1015,4 +1191,5 @@ def load_demo(
     db.session.flush()
     _add_photos(b, store, plans)
     _confirm_findings(b)
+    _counts(b)
     return DemoResult(DEMO_EMAIL, password, plans[-1].walk.join_code)
