@@ -444,8 +444,13 @@ def _zone_url(action: str) -> Callable[[Ctx], str]:
 
 
 def _count_batch(ctx: Ctx) -> dict:
-    """A phone's batch: a period of people staying in the project's zone, and one person."""
+    """A phone's batch: a period of people staying in the project's zone, and one person. The
+    zone is looked up (or made) here: the baseline is drawn before `before` runs, and a zone made
+    again by `_one_zone` would have a new id on PostgreSQL."""
     zone_id = db.session.scalar(sa.select(Zone.id).where(Zone.project_id == ctx.project_id))
+    if zone_id is None:
+        _one_zone(ctx)
+        zone_id = db.session.scalar(sa.select(Zone.id).where(Zone.project_id == ctx.project_id))
     period = "6f1c2d3e-4b5a-4c6d-8e7f-000000000001"
     return {
         "periods": [
@@ -569,8 +574,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("planner.live_attendance", "PUT"): Route(
         {"cells": [cell(count=3), cell("man", "65_plus")]}, json=True
     ),
-    # Usage counts (each request finds the project with its one zone)
-    ("planner.counts_sync", "POST"): Route(_count_batch, json=True, before=_one_zone),
+    # Usage counts (in the project's zone)
+    ("planner.counts_sync", "POST"): Route(_count_batch, json=True),
     ("planner.counts_export", "POST"): Route(),
     # Accounts (the administrator works on the target account, never on herself)
     ("planner.user_new", "POST"): Route(
