@@ -196,7 +196,9 @@ def build_events(plan: Plan, rng: random.Random) -> tuple[list, list, list, list
         projects.append((p, f"Projet {p}", COMMUNES[p % len(COMMUNES)]))
         for e in range(plan.events_per_project):
             walk_id += 1
-            kind = "exploratory_walk" if e < 32 else ("post_works_survey" if e < 36 else "meeting")
+            kind = (
+                "exploratory_walk" if e < 32 else ("appropriation_survey" if e < 36 else "meeting")
+            )
             audience = rng.choice(AUDIENCES) if kind == "exploratory_walk" else "mixed"
             status = "planned" if e == 31 else "closed"
             day = datetime(2024, 1, 8, tzinfo=UTC) + timedelta(days=rng.randrange(3 * 365))

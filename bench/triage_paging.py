@@ -304,7 +304,7 @@ def _project_rows(conn, tables, project_id: int, name: str, walks: list[WalkSpec
                 "project_id": project_id,
                 "audience": "women",
                 "status": "closed",
-                "kind": "exploratory_walk" if w.night else "post_works_survey",
+                "kind": "exploratory_walk" if w.night else "appropriation_survey",
                 "title": f"{'Marche de nuit' if w.night else 'Enquête de jour'} {w.id}",
                 "group_description": "",
                 "meeting_point": "",

@@ -203,3 +203,31 @@ def test_0008_gives_each_membership_its_accounts_role(app):
     with db.engine.connect() as conn:
         roles = dict(conn.execute(sa.text("SELECT user_id, role FROM project_member")).all())
     assert roles == {1: "planner", 2: "planner", 3: "facilitator", 4: "viewer"}
+
+
+def test_0020_renames_the_survey_kind_both_ways_and_keeps_the_respondents(app, make_walk, join):
+    """0020 renames `post_works_survey` to `appropriation_survey`; its downgrade drops
+    `walk.permanent` in place, so the walks' participants stay (a SQLite table rebuild with the
+    foreign keys on would delete them)."""
+    from flask_migrate import downgrade, upgrade
+
+    walk = make_walk(kind="appropriation_survey")
+    join(walk)
+    db.session.commit()
+    walk_id = walk.id
+    db.session.remove()
+
+    def state() -> tuple[str, int]:
+        with db.engine.connect() as conn:
+            kind = conn.execute(
+                sa.text("SELECT kind FROM walk WHERE id = :id"), {"id": walk_id}
+            ).scalar()
+            people = conn.execute(
+                sa.text("SELECT count(*) FROM participant WHERE walk_id = :id"), {"id": walk_id}
+            ).scalar()
+        return kind, people
+
+    downgrade(revision="d9f6b3c1e5a7")  # 0019
+    assert state() == ("post_works_survey", 1)
+    upgrade()
+    assert state() == ("appropriation_survey", 1)

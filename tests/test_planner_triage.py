@@ -113,7 +113,7 @@ def world(app, make_walk) -> World:
     walk_a = make_walk(title="Marche de nuit")
     walk_b = Walk(
         project_id=walk_a.project_id,
-        kind="post_works_survey",
+        kind="appropriation_survey",
         audience="mixed",
         title="Enquête après travaux",
         starts_at=T0,

@@ -87,7 +87,7 @@ def test_an_interval_is_given_for_a_shown_share_only():
         ("exploratory_walk", "girls", "open", True),
         ("exploratory_walk", "women", "planned", False),
         ("exploratory_walk", "mixed", "closed", False),
-        ("post_works_survey", "women", "closed", False),
+        ("appropriation_survey", "women", "closed", False),
         ("meeting", "women", "closed", False),
     ],
 )

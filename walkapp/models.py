@@ -105,7 +105,7 @@ class ProjectMember(db.Model):
 
 
 class Walk(db.Model):
-    """An event: an exploratory walk, a post-works survey or a consultation meeting."""
+    """An event: an exploratory walk, an appropriation survey or a consultation meeting."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(
@@ -127,6 +127,9 @@ class Walk(db.Model):
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # An appropriation survey whose QR codes stay on street furniture (one per zone): one answer
+    # per phone, questionnaire and day counts there (services.appropriation).
+    permanent: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     project: Mapped[Project] = relationship(back_populates="walks")
     facilitator: Mapped[User | None] = relationship()
@@ -557,3 +560,93 @@ class CountRecord(db.Model):
     posture: Mapped[str | None] = mapped_column(sa.String(20))
     activity: Mapped[str | None] = mapped_column(sa.String(30))
     group_size: Mapped[str | None] = mapped_column(sa.String(10))
+
+
+class Questionnaire(db.Model):
+    """A project's appropriation questionnaire: its items as data (domain.questionnaire's
+    format), copied from the built-in ones or imported from an XLSForm, so that the words asked
+    stay the words analysed; the dimensions' weights (None: equal). The project's surveys ask its
+    latest questionnaire; an answer keeps the one it answered."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(sa.String(200))
+    origin: Mapped[str] = mapped_column(sa.String(20))  # "built_in" or "xlsform"
+    items: Mapped[list] = mapped_column(JSONType)
+    weights: Mapped[dict | None] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    rechecks: Mapped[list[RecheckItem]] = relationship(
+        back_populates="questionnaire",
+        cascade="all, delete-orphan",
+        order_by="RecheckItem.position",
+    )
+
+
+class RecheckItem(db.Model):
+    """The loop closed: a question asked after the works about one confirmed finding, drafted
+    from it and worded by the planner; asked only once she has published it."""
+
+    __table_args__ = (sa.UniqueConstraint("questionnaire_id", "finding_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("questionnaire.id", ondelete="CASCADE"), index=True
+    )
+    finding_id: Mapped[int] = mapped_column(sa.ForeignKey("finding.id", ondelete="CASCADE"))
+    # The finding's zone (from its place) when drafted: its respondents are asked it first.
+    zone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("zone.id", ondelete="SET NULL"))
+    prompt_fr: Mapped[str] = mapped_column(sa.Text)
+    prompt_en: Mapped[str] = mapped_column(sa.Text)
+    position: Mapped[int] = mapped_column(default=1)
+    published: Mapped[bool] = mapped_column(default=False)
+
+    questionnaire: Mapped[Questionnaire] = relationship(back_populates="rechecks")
+    finding: Mapped[Finding] = relationship()
+
+
+class SurveyAnswer(db.Model):
+    """One respondent's answers to an appropriation questionnaire, made on the phone with its
+    uuid. The project's phase when it arrived (before/after compares diagnostic with after
+    works), the zone (the QR's or her choice), the time slot, and the dimensions' scores
+    computed at write time (domain.appropriation). `duplicate`: a second answer of the same phone
+    to the same questionnaire on the same day at a permanent QR — kept, left out of the index."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True)
+    participant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    walk_id: Mapped[int] = mapped_column(sa.ForeignKey("walk.id", ondelete="CASCADE"))
+    questionnaire_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("questionnaire.id", ondelete="CASCADE"), index=True
+    )
+    zone_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("zone.id", ondelete="SET NULL"), index=True
+    )
+    phase: Mapped[str] = mapped_column(sa.String(20))  # vocabularies.PROJECT_PHASES
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    utc_offset_minutes: Mapped[int]
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    local_date: Mapped[date]
+    time_slot: Mapped[str] = mapped_column(sa.String(20))
+    answers: Mapped[dict] = mapped_column(JSONType)
+    scores: Mapped[dict] = mapped_column(JSONType)  # dimension -> 0-1, the answered ones
+    duplicate: Mapped[bool] = mapped_column(default=False)
+
+
+class IndicatorCache(db.Model):
+    """Figures too slow for a request (bootstrap intervals), computed by a job per project and
+    filter; `stale` once an answer arrives, until the refresh job has run."""
+
+    __table_args__ = (sa.UniqueConstraint("project_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(sa.String(200))
+    data: Mapped[dict] = mapped_column(JSONType)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    stale: Mapped[bool] = mapped_column(default=False)

@@ -11,7 +11,9 @@ it adds:
   ``women_walks`` indicator, so the list and the count agree);
 - per finding, its follow-up: where the project stands (its phase) and, once a post-works
   survey was held after the finding was confirmed, what that survey's people felt inside the
-  finding's area (a mean over too few people is "not enough answers", like every figure).
+  finding's area (a mean over too few people is "not enough answers", like every figure);
+- per finding with a follow-up question in the appropriation questionnaire, the women's
+  answers to it (better / unchanged / worse, n: domain.rechecks).
 
 A period is a range of dates, end excluded; a calendar year is ``Period.year(y)``. Events
 belong to the period their start falls in, in UTC (services.indicators filters them so, like
@@ -30,10 +32,11 @@ from shapely.geometry import Point, shape
 from . import indicators as ind
 from .intervals import Interval, wilson_interval
 from .participation import Priority, Profile, priorities
+from .rechecks import RecheckAnswers
 from .thresholds import enough_people
 
 MAX_PERIOD_DAYS = 3 * 366 + 1  # a report covers at most about three years
-POST_WORKS = "post_works_survey"
+POST_WORKS = "appropriation_survey"
 
 
 # --- The period ----------------------------------------------------------------------------
@@ -244,6 +247,7 @@ class FindingReport:
     follow_up: str = "recommended"
     after: AfterWorks = field(default_factory=AfterWorks)
     new_in_period: bool = False
+    recheck: RecheckAnswers | None = None  # its follow-up question's answers; None without one
 
 
 def statistic(statistics: Mapping | None, name: str, kind: type = int):
@@ -280,6 +284,11 @@ class ProjectReport:
     def indicator(self, code: str) -> ind.Indicator:
         return next(i for i in self.indicators if i.code == code)
 
+    @property
+    def rechecked(self) -> tuple[FindingReport, ...]:
+        """Its findings with a follow-up question after the works."""
+        return tuple(f for f in self.findings if f.recheck is not None)
+
 
 @dataclass(frozen=True)
 class Report:
@@ -301,6 +310,11 @@ class Report:
     @property
     def findings(self) -> tuple[FindingReport, ...]:
         return tuple(f for p in self.projects for f in p.findings)
+
+    @property
+    def rechecked(self) -> tuple[ProjectReport, ...]:
+        """The projects with a finding that has a follow-up question after the works."""
+        return tuple(p for p in self.projects if p.rechecked)
 
     def sources(self) -> dict[str | None, int]:
         """How many events contributed their head count, their app participants, nobody."""

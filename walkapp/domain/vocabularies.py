@@ -159,7 +159,7 @@ EVENT_KINDS = Vocabulary(
     "event_kind",
     (
         Term("exploratory_walk", "Exploratory walk"),
-        Term("post_works_survey", "Post-works survey"),
+        Term("appropriation_survey", "Appropriation survey (before and after the works)"),
         Term("meeting", "Consultation meeting"),
     ),
 )
