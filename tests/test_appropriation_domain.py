@@ -75,6 +75,51 @@ def test_an_answer_off_the_item_is_refused(code, answer):
 def test_every_item_has_both_languages_and_a_source():
     for item in domain.BUILT_IN_ITEMS:
         assert item.prompt("fr") and item.prompt("en") and item.source
-        assert item.dimension in domain.DIMENSIONS
-        assert all(0 <= c.score <= 1 for c in item.choices)
-    assert {i.dimension for i in domain.BUILT_IN_ITEMS} == set(domain.DIMENSIONS)
+        assert item.dimension in (*domain.DIMENSIONS, None)
+        assert all(c.score is None or 0 <= c.score <= 1 for c in item.choices)
+        if item.dimension is None:  # asked and shown, never scored
+            assert all(c.score is None for c in item.choices)
+    assert {i.dimension for i in domain.BUILT_IN_ITEMS} == {*domain.DIMENSIONS, None}
+
+
+def test_the_items_stored_as_data_score_as_the_built_in_ones():
+    items = {d["code"]: domain.item_from_data(d) for d in domain.built_in_data()}
+    assert [domain.item_data(i) for i in items.values()] == domain.built_in_data()
+    for answers in (A, B, C, D):
+        assert domain.dimension_scores(items, answers) == domain.dimension_scores(
+            domain.BY_CODE, answers
+        )
+
+
+def test_answers_that_do_not_fit_their_item_are_named():
+    problem = domain.answer_problem
+    use, safe = domain.BY_CODE["use_frequency"], domain.BY_CODE["ps_feeling_safe"]
+    assert problem(use, "weekly") is None
+    assert problem(use, "sometimes") == "not_a_choice"
+    assert problem(use, ["weekly"]) == "not_a_choice"
+    assert problem(safe, 7) is None
+    assert [problem(safe, v) for v in (0, 8, 2.5, True, "5")] == ["off_scale"] * 5
+    text = domain.BY_CODE["changes_since_works"]
+    assert problem(text, "Plus de lumière") is None
+    assert problem(text, "x" * 2001) == "too_long"
+    assert problem(text, 3) == "not_text"
+
+
+def test_relevant_conditions_hold_as_xlsform_says():
+    item = domain.item_from_data(
+        {
+            "code": "why",
+            "type": "text",
+            "prompt": {"fr": "Pourquoi ?"},
+            "relevant": [
+                [{"q": "avoidance", "op": "!=", "value": "never"}],
+                [{"q": "modes", "op": "selected", "value": "car"}],
+            ],
+        }
+    )
+    assert item.prompt("en") == "Pourquoi ?"  # one language: copied to the other
+    assert item.asked({"avoidance": "often"})
+    assert item.asked({})  # not answered is not "never"
+    assert not item.asked({"avoidance": "never"})
+    assert item.asked({"avoidance": "never", "modes": ["walking", "car"]})
+    assert not item.asked({"avoidance": "never", "modes": "car"})

@@ -9,6 +9,7 @@ markup. A value that is suppressed ("not enough answers") draws no bar and print
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -59,9 +60,14 @@ def _head(chart_id: str, title: str, desc: str, width: int, height: int) -> str:
     )
 
 
+def _cut(label: str, limit: int) -> tuple[str, str]:
+    """(shown text, <title> with the whole label or "") for a label cut to `limit` characters."""
+    shown = label if len(label) <= limit else label[: limit - 1] + "…"
+    return shown, (f"<title>{escape(label)}</title>" if shown != label else "")
+
+
 def _label(x: int, y: int, label: str) -> str:
-    shown = label if len(label) <= MAX_LABEL_CHARS else label[: MAX_LABEL_CHARS - 1] + "…"
-    whole = f"<title>{escape(label)}</title>" if shown != label else ""
+    shown, whole = _cut(label, MAX_LABEL_CHARS)
     return (
         f'<text x="{x}" y="{y}" text-anchor="end" font-size="12" fill="currentColor">'
         f"{escape(shown)}{whole}</text>"
@@ -149,3 +155,174 @@ def grouped_bar_chart(
             label = group.label if si == 0 else ""
             rows.append(_bar_row(y0 + si * ROW_HEIGHT, bar, scale, fill, label, left))
     return Markup(_head(chart_id, title, desc, width, height) + "".join(rows) + "</svg>")
+
+
+# --- The compass (spider) chart of the appropriation index, after the Place Standard tool ------
+
+SPIDER_RADIUS = 110
+SPIDER_RINGS = (0.25, 0.5, 0.75, 1.0)
+# Axis labels sit around the ring, where room is short: cut sooner than the bar charts' labels.
+SPIDER_LABEL_CHARS = 28
+LINE_HEIGHT = 14
+# Outline of each series' polygon: the dash tells the series apart in greyscale, the printed
+# "series: value" lines say which is which.
+SERIES_DASHES = ("", "6 3", "2 2", "8 3 2 3")
+
+
+@dataclass(frozen=True)
+class SpiderSeries:
+    name: str  # e.g. "Before the works"
+    values: tuple[float | None, ...]  # one per axis; None: nothing to draw (suppressed)
+    texts: tuple[str, ...]  # one per axis, printed: e.g. "63 (n = 40)" or "not enough answers"
+
+
+def _text(x: float, y: float, anchor: str, body: str, size: int = 12) -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" '
+        f'fill="currentColor">{body}</text>'
+    )
+
+
+def _dash(si: int) -> str:
+    dash = SERIES_DASHES[si % len(SERIES_DASHES)]
+    return f' stroke-dasharray="{dash}"' if dash else ""
+
+
+@dataclass(frozen=True)
+class _Compass:
+    cx: float
+    cy: float
+    count: int  # axes
+
+    def at(self, i: float, radius: float) -> tuple[float, float]:
+        angle = -math.pi / 2 + 2 * math.pi * i / self.count  # the first axis up, clockwise
+        return self.cx + radius * math.cos(angle), self.cy + radius * math.sin(angle)
+
+
+def _spider_grid(c: _Compass, max_value: float) -> list[str]:
+    parts = []
+    for fraction in SPIDER_RINGS:
+        r = SPIDER_RADIUS * fraction
+        parts.append(
+            f'<circle cx="{c.cx}" cy="{c.cy}" r="{r:.1f}" fill="none" stroke="currentColor" '
+            f'stroke-width="0.5" stroke-opacity="0.5"/>'
+        )
+        # Each ring's value on it, halfway between the first two spokes: the points sit on the
+        # spokes, so the numbers stay clear of them.
+        x, y = c.at(0.5, r)
+        parts.append(_text(x + 2, y - 2, "start", f"{max_value * fraction:.3g}", 10))
+    for i in range(c.count):
+        x, y = c.at(i, SPIDER_RADIUS)
+        parts.append(
+            f'<line x1="{c.cx}" y1="{c.cy}" x2="{x:.1f}" y2="{y:.1f}" stroke="currentColor" '
+            f'stroke-width="0.5" stroke-opacity="0.5"/>'
+        )
+    return parts
+
+
+def _spider_series(
+    c: _Compass, si: int, s: SpiderSeries, axes: Sequence[str], max_value: float
+) -> list[str]:
+    """The series' polygon through its values (none without any) and a titled dot on each."""
+    points = [
+        (c.at(i, SPIDER_RADIUS * min(max(v / max_value, 0.0), 1.0)), axes[i], s.texts[i])
+        for i, v in enumerate(s.values)
+        if v is not None
+    ]
+    if not points:
+        return []
+    fill = SERIES_FILLS[si % len(SERIES_FILLS)]
+    coords = " ".join(f"{x:.1f},{y:.1f}" for (x, y), _, _ in points)
+    parts = [
+        f'<polygon points="{coords}" fill="{fill}" fill-opacity="0.25" '
+        f'stroke="currentColor" stroke-width="1.5"{_dash(si)}/>'
+    ]
+    for (x, y), axis, text in points:
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{fill}" stroke="currentColor">'
+            f"<title>{escape(s.name)}, {escape(axis)}: {escape(text)}</title></circle>"
+        )
+    return parts
+
+
+def _spider_labels(
+    c: _Compass, shown: Sequence[tuple[str, str]], series: Sequence[SpiderSeries]
+) -> list[str]:
+    """Outside the ring, each axis label with one "series: text" line per series under it."""
+    parts = []
+    block = (1 + len(series)) * LINE_HEIGHT
+    for i, (label, whole) in enumerate(shown):
+        x, y = c.at(i, SPIDER_RADIUS + 10)
+        dx, dy = x - c.cx, y - c.cy
+        anchor = "middle" if abs(dx) < 0.3 * SPIDER_RADIUS else ("start" if dx > 0 else "end")
+        if dy < -0.3 * SPIDER_RADIUS:  # above the ring: the block ends over it
+            top = y - block + 10
+        elif dy > 0.3 * SPIDER_RADIUS:  # below: it starts under it
+            top = y + 12
+        else:
+            top = y - block / 2 + 10
+        parts.append(_text(x, top, anchor, f"{escape(label)}{whole}"))
+        for si, s in enumerate(series):
+            line = f"{escape(s.name)}: {escape(s.texts[i])}"
+            parts.append(_text(x, top + (si + 1) * LINE_HEIGHT, anchor, line))
+    return parts
+
+
+def _spider_legend(top: float, series: Sequence[SpiderSeries]) -> list[str]:
+    """Each series' outline (its dash), then its name."""
+    parts = []
+    for si, s in enumerate(series):
+        y = top + si * LINE_HEIGHT
+        parts.append(
+            f'<line x1="16" y1="{y - 4}" x2="40" y2="{y - 4}" stroke="currentColor" '
+            f'stroke-width="1.5"{_dash(si)}/>'
+        )
+        parts.append(_text(46, y, "start", escape(s.name)))
+    return parts
+
+
+def spider_chart(
+    chart_id: str,
+    title: str,
+    axes: Sequence[str],
+    series: Sequence[SpiderSeries],
+    *,
+    desc: str = "",
+    max_value: float = 100,
+) -> Markup:
+    """A compass (radar) chart: one spoke per axis from the centre (0) to the outer ring
+    (max_value), rings at 25, 50, 75 and 100 % with their values, one outlined polygon per
+    series through its values. Beside each axis label, one line per series, "name: text", so the
+    chart reads without telling colours or dashes apart; a None value draws no point and its
+    text (e.g. "not enough answers") is printed all the same. Without `desc`, the description
+    read by screen readers lists every axis with the series' texts."""
+    chart_id = _checked_id(chart_id)
+    if len(axes) < 3:
+        raise ValueError("a spider chart needs at least 3 axes")
+    if not max_value > 0:
+        raise ValueError("max_value must be positive")
+    for s in series:
+        if len(s.values) != len(axes) or len(s.texts) != len(axes):
+            raise ValueError(f"series {s.name!r} needs one value and one text per axis")
+
+    shown = [_cut(axis, SPIDER_LABEL_CHARS) for axis in axes]
+    lines = [label for label, _ in shown] + [f"{s.name}: {t}" for s in series for t in s.texts]
+    # Room around the ring for the label blocks: the longest line across, the block's lines down.
+    margin_x = max(len(line) for line in lines) * CHAR_WIDTH + 16
+    margin_y = (1 + len(series)) * LINE_HEIGHT + 16
+    c = _Compass(margin_x + SPIDER_RADIUS, margin_y + SPIDER_RADIUS, len(axes))
+    legend_top = c.cy + SPIDER_RADIUS + margin_y + 8
+    width, height = 2 * c.cx, legend_top + LINE_HEIGHT * len(series) + 8
+
+    parts = _spider_grid(c, max_value)
+    for si, s in enumerate(series):
+        parts += _spider_series(c, si, s, axes, max_value)
+    parts += _spider_labels(c, shown, series)
+    parts += _spider_legend(legend_top, series)
+    if not desc:
+        desc = " ".join(
+            f"{axis} — " + ", ".join(f"{s.name}: {s.texts[i]}" for s in series) + "."
+            for i, axis in enumerate(axes)
+        )
+    head = _head(chart_id, title, desc, width, height)
+    return Markup(head + "".join(parts) + "</svg>")
