@@ -278,6 +278,20 @@ def _known_good(seed: Seed) -> dict[str, list[KnownGood]]:
             ({"path_parameters": {"join_code": seed.open_code}, "body": {"consent": True}}, 201),
         ],
         "POST /api/v1/observations": [({"body": spot}, 201), ({"body": spot}, 200)],
+        # The seed's participant walks, she is no survey's respondent: refused 409, in the
+        # document's error shape (tests/test_survey_answers.py checks the 201 and 200).
+        "POST /api/v1/answers": [
+            (
+                {
+                    "body": {
+                        "id": str(uuid.uuid4()),
+                        "recorded_at": utcnow().isoformat(),
+                        "answers": {"use_frequency": "weekly"},
+                    }
+                },
+                409,
+            )
+        ],
         "PATCH /api/v1/observations/{obs_id}": [
             ({"path_parameters": {"obs_id": seed.kept_spot}, "body": {"feeling": 4}}, 200),
         ],

@@ -230,6 +230,29 @@ MESSAGES = {
     "zones_not_a_collection": _l(
         "The file must be a GeoJSON FeatureCollection of polygons, each with a “name” property."
     ),
+    # Appropriation survey (services/appropriation.py)
+    "not_a_survey": _l("This event is not an appropriation survey: it takes no answers."),
+    "questionnaire_unknown": _l("This questionnaire is not the project's."),
+    "answer_id_conflict": _l("Other answers were already sent with this id."),
+    "item_unknown": _l("This question is not in the questionnaire."),
+    "not_a_choice": _l("This answer is not one of the question's choices."),
+    "not_choices": _l("A list of distinct choices is expected."),
+    "off_scale": _l("This answer is not on the question's scale."),
+    "not_text": _l("A text is expected."),
+    "not_integer": _l("A whole number is expected."),
+    "not_number": _l("A number is expected."),
+    "not_a_point": _l("A position (latitude and longitude) is expected."),
+    "not_answerable": _l("This question takes no answer."),
+    # The questionnaire page (services/questionnaires.py)
+    "questionnaire_weights_range": _l("Each weight is a number from 0 to %(max)s."),
+    "questionnaire_weights_zero": _l("At least one weight must be above 0."),
+    "questionnaire_weights_dimensions": _l(
+        "These dimensions are not the index's: reload the page."
+    ),
+    "questionnaire_has_answers": _l(
+        "Answers have arrived for the questionnaire in use: tick the box to confirm the change."
+    ),
+    "recheck_unknown": _l("These follow-up questions are not those of the page: reload it."),
     # Accounts
     "wrong_credentials": _l("Wrong email or password."),
     "login_throttled": _l("Too many failed sign-ins from this network or for this account."),

@@ -19,7 +19,7 @@ from ..extensions import db, utcnow
 from ..i18n import taxonomy
 from ..models import Observation, Photo, Project, Walk
 from ..ratelimit import failure_limiter
-from ..services import capture, exports, quotas
+from ..services import appropriation, capture, exports, quotas
 from ..services.errors import Invalid, NotFound, TooManyAttempts
 from ..services.observation_filter import from_args
 from ..services.photo_store import PhotoStore
@@ -27,6 +27,8 @@ from ..unit_of_work import reads_first, writes
 from .auth import bearer_token, planner_can_read, require_participant
 from .blueprint import api, bp
 from .schemas import (
+    AnswerIn,
+    AnswerOut,
     ErasureIn,
     JoinOut,
     JoinRequest,
@@ -78,6 +80,7 @@ def walk_dict(walk: Walk) -> dict:
             for s in walk.stops
         ],
         "retention_months": walk.project.retention_months,
+        "questionnaire": appropriation.phone_questionnaire(walk),
     }
 
 
@@ -300,6 +303,41 @@ def photo_file(photo_id: int):
 )
 def photo_thumbnail(photo_id: int):
     return _send_photo(photo_id, thumbnail=True)
+
+
+# --- Appropriation survey ----------------------------------------------------------------------
+
+
+@api.endpoint(
+    "/answers",
+    "POST",
+    summary="Send a respondent's answers to the appropriation questionnaire (idempotent on id)",
+    tag="survey",
+    auth="participant",
+    body=AnswerIn,
+    responses={
+        201: ("stored", AnswerOut),
+        200: ("already stored with the same content", AnswerOut),
+    },
+    errors=(400, 401, 409, 413, 422, 429),
+)
+def create_answer(data: AnswerIn):
+    late_sync = timedelta(minutes=current_app.config["LATE_SYNC_MINUTES"])
+    stored, created = appropriation.submit_answer(
+        g.participant, data.model_dump(), late_sync=late_sync
+    )
+    return answer(
+        AnswerOut,
+        {
+            "id": stored.uuid,
+            "questionnaire_id": stored.questionnaire_id,
+            "zone_id": stored.zone_id,
+            "phase": stored.phase,
+            "time_slot": stored.time_slot,
+            "duplicate": stored.duplicate,
+        },
+        201 if created else 200,
+    )
 
 
 # --- Me: trace and erasure --------------------------------------------------------------------

@@ -137,6 +137,11 @@ class WalkOut(Output):
     retention_months: int = Field(
         description="months the participants' data is kept after the project closes, then erased"
     )
+    questionnaire: dict[str, Any] | None = Field(
+        default=None,
+        description="an appropriation survey's questionnaire: items, re-check items, zones "
+        "(services.appropriation.phone_questionnaire); null for other events",
+    )
 
 
 class JoinOut(Output):
@@ -276,6 +281,43 @@ class MeOut(Output):
         "closed_at"
     )
     now: datetime = Field(description="the server's clock (UTC), to compare with the phone's")
+
+
+# --- Appropriation survey answers ---------------------------------------------------------------
+
+# Each answer's type and length are checked against its item (domain.appropriation), which
+# names the item; here only the JSON shapes an answer may take (the body is 64 KB at most).
+AnswerValue = (
+    Text | int | float | list[Annotated[Text, Field(max_length=64)]] | dict[str, float | None]
+)
+
+
+class AnswerIn(Strict):
+    id: uuid.UUID = Field(description="made by the phone once, at the end (idempotency key)")
+    questionnaire_id: Annotated[int, Field(ge=1, le=ID_MAX)] | None = Field(
+        default=None, description="the questionnaire answered; null: the project's built-in one"
+    )
+    zone_id: Annotated[int, Field(ge=1, le=ID_MAX)] | None = Field(
+        default=None, description="the permanent QR's zone, or the one she chose; null: unknown"
+    )
+    recorded_at: Instant
+    answers: dict[Annotated[str, Field(max_length=80)], AnswerValue] = Field(
+        max_length=200,
+        description="item code -> answer (a choice code, a list of codes, a number, a text, "
+        "a point {lat, lon, accuracy_m}); a skipped item is left out",
+    )
+
+
+class AnswerOut(Output):
+    id: uuid.UUID
+    questionnaire_id: int
+    zone_id: int | None
+    phase: _literal(v.PROJECT_PHASES)
+    time_slot: _literal(v.TIME_SLOTS)
+    duplicate: bool = Field(
+        description="a second answer of this phone to this questionnaire today, at a permanent "
+        "QR: kept, left out of the index"
+    )
 
 
 class ErasureIn(Strict):

@@ -22,7 +22,7 @@ from ..domain.join_codes import ALPHABET, normalize_join_code
 from ..domain.light import light_condition
 from ..domain.photos import PhotoRejected, process_photo, sha256_hex
 from ..domain.positions import at_old_default, old_app_defaults
-from ..domain.rules import consent_time_problem, position_source_problem, too_far_ahead
+from ..domain.rules import consent_time_problem, position_source_problem
 from ..domain.timeslots import local_time, time_slot
 from ..extensions import checkpoint_wal, db, utcnow
 from ..models import (
@@ -34,12 +34,14 @@ from ..models import (
     Project,
     Stop,
     StoredFile,
+    SurveyAnswer,
     TrackPoint,
     Walk,
 )
 from . import erasure_journal_file, moderation, quotas, spot_references, zones
 from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from .photo_store import PhotoStore
+from .walk_times import check_recorded_at
 
 ERASURE_CODE_LENGTH = 12  # 27^12 ~ 1.5e17 codes: unguessable even without a rate limit
 # How long an erased participant's token hash is kept (with the erasure's time, nothing else),
@@ -297,19 +299,6 @@ def _at_old_default(obs: Observation, walk_of: Callable[[], Walk]) -> bool:
     return at_old_default(obs.lat, obs.lon, obs.accuracy_m, old_app_defaults(perimeter, first_stop))
 
 
-def _check_time(
-    status: str, closed_at: datetime | None, recorded_at: datetime, late_sync: timedelta
-) -> None:
-    """The walk (its status and close) takes a spot recorded at `recorded_at`."""
-    now = utcnow()
-    if too_far_ahead(recorded_at, now):
-        raise Invalid({"recorded_at": "in_future"})
-    if status == "planned":
-        raise Conflict({"walk": "walk_not_started"})
-    if status == "closed" and (closed_at is None or recorded_at > closed_at + late_sync):
-        raise Conflict({"walk": "walk_closed"})
-
-
 def _same_content(obs: Observation, fields: dict[str, Any]) -> bool:
     wanted = {**fields, "ratings": _clean_ratings(fields.get("ratings"))}
     if obs.recorded_at != fields["recorded_at"]:  # compared as instants
@@ -355,7 +344,7 @@ def _new_spot(
 ) -> Observation:
     """The spot to insert (not in the session), once the token and the walk may take it."""
     quotas.check_spot_wait(caller.spot_wait)
-    _check_time(caller.walk_status, caller.walk_closed_at, fields["recorded_at"], late_sync)
+    check_recorded_at(caller.walk_status, caller.walk_closed_at, fields["recorded_at"], late_sync)
     obs = Observation(
         uuid=obs_uuid,
         participant_id=caller.participant_id,
@@ -417,7 +406,7 @@ def update_observation(
     if walk.status != "open":
         raise Conflict({"walk": "walk_not_open"})
     if "recorded_at" in changes:
-        _check_time(walk.status, walk.closed_at, changes["recorded_at"], timedelta(0))
+        check_recorded_at(walk.status, walk.closed_at, changes["recorded_at"], timedelta(0))
     apply_fields(obs, walk, changes)
     obs.updated_at = utcnow()
     db.session.flush()
@@ -609,7 +598,14 @@ def erase_participant(participant: Participant, store: PhotoStore, *, journal: b
     delete_photos_where(Photo.observation_id.in_(own_spots), store)
     db.session.execute(sa.delete(Observation).where(Observation.participant_id == participant.id))
     db.session.execute(sa.delete(TrackPoint).where(TrackPoint.participant_id == participant.id))
+    answered = db.session.execute(
+        sa.delete(SurveyAnswer).where(SurveyAnswer.participant_id == participant.id)
+    ).rowcount
     db.session.execute(sa.delete(Participant).where(Participant.id == participant.id))
+    if answered:
+        from . import appropriation  # the index's figures are recomputed without her answers
+
+        appropriation.mark_stale(project_id)
     _after_erasure(project_id)
     if journal:
         erasure_journal_file.record("participant", [participant_id])
