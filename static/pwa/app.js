@@ -8,6 +8,7 @@
  *   screens    navigation, language, join, erasure
  *   tag        tagging a spot, the pin, photos, the route trace
  *   stop       rating a stop                   spots     my spots, editing one
+ *   survey     the appropriation questionnaire's screens (its rules: questionnaire, pure)
  *   syncbar    what waits, "send now"          night     the night-mode toggle
  *   outbox     IndexedDB and sending           delivery  each record's state machine (pure)
  *   position   a spot's position (pure) and the GPS watcher
@@ -24,6 +25,7 @@ import {
   codeDone,
   copyCode,
   eraseAll,
+  homeHash,
   join,
   loadTaxonomy,
   onAgeChange,
@@ -39,6 +41,7 @@ import {
 import { editingSpot, onEditCancel, onEditSave } from "./spots.js";
 import { app, local, setup } from "./state.js";
 import { onStopChange, onStopSave } from "./stop.js";
+import { scannedAgain } from "./survey.js";
 import { flushNow, renderSync, renderSyncSoon } from "./syncbar.js";
 import { currentSpot, onCategory, onDetails, onPhoto, pinAtCentre, pinBackToGps, tagAnother, toggleTrack } from "./tag.js";
 import { $, all, say } from "./ui.js";
@@ -169,7 +172,10 @@ async function start() {
       /* IndexedDB unavailable */
     }
   }
-  if (app.session && data.start === "join") history.replaceState(null, "", `${app.config.app}#tag`);
+  if (app.session && data.start === "join") {
+    await scannedAgain(data.walk); // a survey's QR scanned again: its zone, a new answer
+    history.replaceState(null, "", `${app.config.app}#${homeHash()}`);
+  }
   if (app.session && data.start === "erase") location.hash = "#erase";
   await route({ noFocus: true });
   renderSync();

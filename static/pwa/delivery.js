@@ -1,6 +1,7 @@
 /* walkapp: what happens to one outbox record — pure functions, no IndexedDB, no network.
  *
- * Each record (an operation on a spot: create, photo, patch, delete) is in exactly one state:
+ * Each record (an operation on a spot: create, photo, patch, delete; a join that waited; a
+ * questionnaire's answer, "answer") is in exactly one state:
  *
  *   waiting ──send──> sending ──2xx──────────────> sent (the record leaves the outbox)
  *      ^                 │──5xx, 408, 425, 429, ──> waiting_again (tried again after a backoff)
@@ -136,15 +137,22 @@ export const SHOWN = ["waiting", "sent", "refused", "deleting", "position_needed
 
 // What the participant sees of each spot, from the spots and the records waiting: exactly one
 // state per spot (SHOWN). A join that waited on the phone (type "join") is no spot: it is
-// summarised apart, as `join` (null, or {state, error}).
+// summarised apart, as `join` (null, or {state, error}); so are the questionnaire's answers
+// (type "answer"): `answers` [{id, state, error}], `answersWaiting`, `answersRefused`.
 export function summarise(spots, ops, now) {
   const bySpot = new Map();
   let nextTryAt = Infinity;
   let join = null;
+  const answers = [];
   for (const op of ops) {
     const state = stateOf(op);
     if (op.type === "join") {
       join = { state, error: state === REFUSED ? op.error : null };
+      if (state !== REFUSED) nextTryAt = Math.min(nextTryAt, op.nextTryAt || 0);
+      continue;
+    }
+    if (op.type === "answer") {
+      answers.push({ id: op.body && op.body.id, state, error: state === REFUSED ? op.error : null });
       if (state !== REFUSED) nextTryAt = Math.min(nextTryAt, op.nextTryAt || 0);
       continue;
     }
@@ -181,7 +189,18 @@ export function summarise(spots, ops, now) {
     if (entry.refused) problems += 1;
     else if (entry.live) waiting += 1;
   }
-  return { spots: list, waiting, problems, nextTryAt, pending: ops.length, join };
+  const answersRefused = answers.filter((a) => a.state === REFUSED).length;
+  return {
+    spots: list,
+    waiting,
+    problems,
+    nextTryAt,
+    pending: ops.length,
+    join,
+    answers,
+    answersWaiting: answers.length - answersRefused,
+    answersRefused,
+  };
 }
 
 // The number each spot shows ("Spot 3"): given once, at capture, the next after every number

@@ -5,7 +5,8 @@
  * state machine (delivery.js): it leaves the outbox only after a 2xx; a 4xx that retrying cannot
  * fix stays, marked, and is shown to the participant (never dropped silently); 5xx, 408, 429 and
  * network errors are retried with exponential backoff. The server is idempotent on the UUID, so
- * a lost answer is harmless.
+ * a lost answer is harmless. A questionnaire's answer ("answer", POST /answers, idempotent on
+ * its uuid too) goes the same way, after the join it may wait for.
  *
  * An ES module shared by the page and the service worker (a module worker), which flushes it
  * through Background Sync where the browser has it. Both call configure() first, with the
@@ -27,6 +28,7 @@ import {
   stopsFlush,
   summarise,
 } from "./delivery.js";
+import { keepSurvey } from "./questionnaire.js";
 
 const DB_NAME = "walkapp";
 const DB_VERSION = 1;
@@ -167,6 +169,12 @@ export const kvSet = (key, value) => tx(["kv"], "readwrite", (s) => void s.kv.pu
 export const kvDelete = (key) => tx(["kv"], "readwrite", (s) => void s.kv.delete(key));
 export const getSession = () => kvGet("session");
 export const saveSession = (session) => kvSet("session", session);
+// Change the stored session in one transaction: the worker may be writing it (a join answered).
+export const updateSession = (change) =>
+  tx(["kv"], "readwrite", async (s) => {
+    const session = await done(s.kv.get("session"));
+    if (session) s.kv.put(change(session), "session");
+  });
 
 export function clearLocal() {
   const names = ["kv", "spots", "outbox", "track"];
@@ -210,6 +218,26 @@ export async function queueJoin(session, code, request) {
   await tx(["kv", "outbox"], "readwrite", (s) => {
     s.kv.put(session, "session");
     s.outbox.add(newRecord("join", `join:${session.localId}`, Date.now(), { code, body: request, joinId: session.localId }));
+  });
+  changed();
+}
+
+// A questionnaire's answer, once she finished: POST /answers's body (its uuid made once, at the
+// end), in the outbox like a spot, with the token it was made with (or the waiting join's local
+// id). kv: {key: value} written in the same transaction (the draft marked as done), so that the
+// answer is queued exactly once however the page dies.
+export async function queueAnswer(body, kv) {
+  const session = await getSession();
+  if (!session) throw new Error("no session");
+  await tx(["kv", "outbox"], "readwrite", (s) => {
+    for (const [key, value] of Object.entries(kv || {})) s.kv.put(value, key);
+    s.outbox.add(
+      newRecord("answer", `answer:${body.id}`, Date.now(), {
+        body,
+        token: session.token || null,
+        joinId: session.token ? null : session.localId || null,
+      }),
+    );
   });
   changed();
 }
@@ -342,6 +370,8 @@ function request(op, token) {
       return unauthenticated("POST", `/walks/${encodeURIComponent(op.code)}/participants`, op.body);
     case "create":
       return call("POST", "/observations", token, op.body);
+    case "answer":
+      return call("POST", "/answers", token, op.body);
     case "patch":
       return call("PATCH", path, token, op.body);
     case "delete":
@@ -387,7 +417,7 @@ async function joined(s, op, answer) {
         ...session,
         token: answer.token,
         participantId: answer.participant_id,
-        walk: { ...answer.walk, code: op.code },
+        walk: { ...keepSurvey(session.walk, answer.walk), code: op.code },
         localId: null,
       },
       "session",
@@ -540,7 +570,7 @@ export function flush(options) {
     } while (again !== null && !result.offline);
     const summary = await state();
     changed();
-    return { ...summary, ...result, retry: result.retry || summary.waiting > 0 };
+    return { ...summary, ...result, retry: result.retry || summary.waiting > 0 || summary.answersWaiting > 0 };
   })().finally(() => {
     running = null;
   });
@@ -569,7 +599,7 @@ export async function forgetToken(token) {
     for (const op of await done(s.outbox.getAll())) if (op.token === token) s.outbox.delete(op.seq);
     const session = await done(s.kv.get("session"));
     if (session && session.token === token) {
-      for (const key of ["session", "erasureCode", "erasureSeen", "trackProblem", "me"]) s.kv.delete(key);
+      for (const key of ["session", "erasureCode", "erasureSeen", "trackProblem", "me", "survey"]) s.kv.delete(key);
       s.track.clear();
     }
   });

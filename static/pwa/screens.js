@@ -1,11 +1,14 @@
 /* walkapp: the screens and the way between them — join (consent, profile, erasure code), the
- * app's tabs, erasure; and the language, switched without network. */
+ * app's tabs (or, for an appropriation survey, its questionnaire: survey.js), erasure; and the
+ * language, switched without network. */
 import { isolate, nextLanguage } from "./i18n.js";
 import * as box from "./outbox.js";
 import { walkCentre } from "./position.js";
+import { isSurvey, keepSurvey } from "./questionnaire.js";
 import { openEdit, openSpots, renderSpots } from "./spots.js";
 import { app, local } from "./state.js";
 import { renderStops } from "./stop.js";
+import { forgetSurvey, openSurvey, relabelSurvey } from "./survey.js";
 import { renderSync } from "./syncbar.js";
 import { forgetCurrent, openTag } from "./tag.js";
 import { $, all, chosen, relabel, say, t, term } from "./ui.js";
@@ -39,6 +42,7 @@ export function applyLanguage() {
   renderStops();
   renderSpots();
   renderSync();
+  relabelSurvey();
 }
 
 export function switchLanguage() {
@@ -64,7 +68,8 @@ export async function loadTaxonomy() {
 
 export function show(name, options) {
   for (const section of all(".screen")) section.hidden = section.id !== `screen-${name}`;
-  const inApp = !!app.session && APP_SCREENS.includes(name);
+  // A survey has no tabs (nothing to tag): its questionnaire, then « Merci ».
+  const inApp = !!app.session && APP_SCREENS.includes(name) && !isSurvey(app.session.walk);
   $("tabs").hidden = !inApp;
   $("syncbar").hidden = !app.session;
   // No "rate a stop" on a walk without stops (stop.js's renderStops says the same).
@@ -98,6 +103,8 @@ export async function route(options) {
   const hash = location.hash.slice(1);
   if (app.erasureCode && !(await box.kvGet("erasureSeen"))) return showCode();
   if (hash === "erase") return show("erase", options);
+  // An appropriation survey: its questionnaire instead of tagging (« My spots » still erases).
+  if (isSurvey(app.session.walk)) return hash === "spots" ? show("spots", options) : openSurvey(options);
   if (hash.startsWith("edit/")) return openEdit(hash.slice(5), show);
   if (hash === "stop" || hash === "spots") return show(hash, options);
   return show("tag", options);
@@ -185,7 +192,8 @@ export async function join(withProfile) {
   app.session = {
     token: answer.token,
     participantId: answer.participant_id,
-    walk: { ...answer.walk, code: data.walk.code },
+    // A survey keeps the questionnaire she was shown, with the QR code's zone (keepSurvey).
+    walk: { ...keepSurvey(data.walk, answer.walk), code: data.walk.code },
     trackConsent: joinAnswers.track,
     joinedAt: new Date().toISOString(),
   };
@@ -194,7 +202,7 @@ export async function join(withProfile) {
   await box.kvSet("erasureSeen", false);
   app.erasureCode = answer.erasure_code;
   joined();
-  history.replaceState(null, "", `${config.app}#tag`); // reloads open the offline app
+  history.replaceState(null, "", `${config.app}#${homeHash()}`); // reloads open the offline app
   showCode();
 }
 
@@ -219,9 +227,14 @@ async function joinLater(body) {
   app.session = session;
   box.registerSync();
   joined();
-  history.replaceState(null, "", `${config.app}#tag`);
-  show("tag");
+  history.replaceState(null, "", `${config.app}#${homeHash()}`);
+  route();
   return true;
+}
+
+// Where the app opens once joined: tagging, or the questionnaire of a survey.
+export function homeHash() {
+  return app.session && isSurvey(app.session.walk) ? "survey" : "tag";
 }
 
 // What both ways of joining do once the phone holds the session.
@@ -246,7 +259,7 @@ export async function showCode() {
 
 export async function codeDone() {
   await box.kvSet("erasureSeen", true); // shown once by itself; again from “My spots”
-  if (location.hash !== "#tag") history.replaceState(null, "", `${app.config.app}#tag`);
+  if (location.hash !== `#${homeHash()}`) history.replaceState(null, "", `${app.config.app}#${homeHash()}`);
   route();
 }
 
@@ -370,6 +383,7 @@ function forgetSession() {
   app.me = null;
   app.erasureCode = null;
   forgetCurrent();
+  forgetSurvey();
   for (const key of ["walkapp.joined", "walkapp.place", "walkapp.trackPaused"]) local(key, null);
   document.documentElement.classList.remove("joined");
   renderSync();

@@ -1,8 +1,10 @@
-/* walkapp: the sync bar — how many spots wait, "send now", and the retries. */
+/* walkapp: the sync bar — how many spots (and questionnaire answers) wait, "send now", and the
+ * retries. */
 import * as box from "./outbox.js";
 import { currentWalkState, erasedElsewhere, refreshMe, route } from "./screens.js";
 import { renderSpots } from "./spots.js";
 import { app } from "./state.js";
+import { renderThanks, surveyAsking } from "./survey.js";
 import { currentSpot } from "./tag.js";
 import { $, say, t } from "./ui.js";
 import { PROBABLY_OVER } from "./walkstatus.js";
@@ -18,15 +20,21 @@ function sentence(text) {
   return /[.!?…]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
-// The sentence of the bar, from the outbox's summary (pure).
+// The sentence of the bar, from the outbox's summary (pure). A questionnaire's answers are
+// counted apart from spots (answersWaiting, answersRefused).
 export function syncSentence(summary, online, translate) {
   const parts = [];
+  const answers = summary.answersWaiting || 0;
   if (summary.join && summary.join.state === "refused") parts.push(translate("problem.join"));
   if (summary.waiting === 1) parts.push(translate("sync.one"));
   else if (summary.waiting > 1) parts.push(translate("sync.many", { n: summary.waiting }));
+  if (answers === 1) parts.push(translate("sync.answers_one"));
+  else if (answers > 1) parts.push(translate("sync.answers_many", { n: answers }));
   if (summary.problems) parts.push(translate("sync.problems", { n: summary.problems }));
+  if (summary.answersRefused) parts.push(translate("sync.answers_refused"));
   if (!parts.length) parts.push(translate("sync.none"));
   else if (summary.waiting && !online) parts.push(translate("sync.offline"));
+  else if (answers && !online) parts.push(translate("sync.offline_answers"));
   return parts.length === 1 ? parts[0] : parts.map(sentence).join(" ");
 }
 
@@ -45,13 +53,15 @@ export async function renderSync() {
   const state = await box.state();
   const text = $("sync-text");
   const count = $("sync-count");
-  count.textContent = String(state.waiting);
-  count.hidden = state.waiting === 0;
+  const waiting = state.waiting + (state.answersWaiting || 0);
+  count.textContent = String(waiting);
+  count.hidden = waiting === 0;
   const sentence = syncSentence(state, navigator.onLine, t);
   if (text.textContent !== sentence) text.textContent = sentence;
   delete text.dataset.t;
-  $("syncbar").classList.toggle("has-waiting", state.waiting > 0);
-  if (navigator.setAppBadge) navigator.setAppBadge(state.waiting).catch(() => {});
+  $("syncbar").classList.toggle("has-waiting", waiting > 0);
+  if (navigator.setAppBadge) navigator.setAppBadge(waiting).catch(() => {});
+  renderThanks(state);
   const current = currentSpot();
   if (current) {
     const mine = state.spots.find((s) => s.id === current.id);
@@ -73,7 +83,7 @@ async function joinAnswered() {
   app.session = stored;
   app.erasureCode = (await box.kvGet("erasureCode")) || null;
   const busy = document.activeElement && document.activeElement.matches("input, textarea, select");
-  if (!busy) route({ noFocus: false });
+  if (!busy && !surveyAsking()) route({ noFocus: false }); // a question is never taken away
 }
 
 export async function flushNow(force) {

@@ -32,6 +32,7 @@ from ..domain.photos import PHOTO_MAX_SIDE
 from ..i18n import in_every_language, language_names, languages
 from ..models import Walk
 from ..ratelimit import failure_limiter
+from ..services.appropriation import phone_questionnaire
 from ..services.capture import find_walk_by_code
 from ..services.errors import NotFound
 from . import strings
@@ -96,7 +97,8 @@ def join_link(code: str):
             typed=format_join_code(code) if normalize_join_code(code) else "",
         )
         return page, 404
-    return _shell(start="join", walk=walk)
+    # A permanent QR on street furniture carries its zone (`?zone=<id>`); a bad one is ignored.
+    return _shell(start="join", walk=walk, zone_id=request.args.get("zone", type=int))
 
 
 @bp.get("/app")
@@ -294,7 +296,7 @@ def shell_config() -> dict:
     }
 
 
-def _shell(*, start: str, walk: Walk | None = None):
+def _shell(*, start: str, walk: Walk | None = None, zone_id: int | None = None):
     walk_info = None
     place = None
     if walk is not None:
@@ -304,7 +306,10 @@ def _shell(*, start: str, walk: Walk | None = None):
             "code": walk.join_code,
             "id": walk.id,
             "title": walk.title,
+            "kind": walk.kind,
             "status": walk.status,
+            # The appropriation survey's items, asked offline too (null for other kinds).
+            "questionnaire": phone_questionnaire(walk, zone_id),
             "timezone": walk.project.timezone,
             "starts_at": walk.starts_at.isoformat(),
             "ends_at": walk.ends_at.isoformat(),

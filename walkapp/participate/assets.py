@@ -52,6 +52,8 @@ MODULES = (
     "tag.js",
     "stop.js",
     "spots.js",
+    "survey.js",
+    "questionnaire.js",
     "syncbar.js",
     "night.js",
     "outbox.js",

@@ -27,6 +27,11 @@ STRINGS = {
     "sync.send_now": _l("Send now"),
     "sync.sending": _l("Sending…"),
     "sync.offline": _l("No network: your spots are kept on this phone."),
+    # A questionnaire's answers (an appropriation survey), counted apart from spots
+    "sync.answers_one": _l("Your answers are waiting to be sent"),
+    "sync.answers_many": _l("%(n)s questionnaires waiting to be sent"),
+    "sync.answers_refused": _l("The server refused your answers."),
+    "sync.offline_answers": _l("No network: your answers are kept on this phone."),
     # Join and consent (the walk's facts reuse the catalog's existing sentences)
     "walk.event": _l("Event"),
     "walk.when": _l("When"),
@@ -42,6 +47,10 @@ STRINGS = {
     "consent.collected": _l(
         "What is recorded: the spots you tag (place, time, how you feel, what is there), "
         "and your photos and comments if you add some."
+    ),
+    "consent.collected_survey": _l(
+        "What is recorded: your answers to the questionnaire (about 2 minutes). "
+        "You can skip any question."
     ),
     "consent.anonymous": _l(
         "It is anonymous: no name, no phone number, no e-mail address. "
@@ -76,6 +85,8 @@ STRINGS = {
     "profile.mobility": _l("Getting around"),
     "profile.join": _l("Join the walk"),
     "profile.skip": _l("Skip and join"),
+    "profile.join_survey": _l("Answer the questionnaire"),
+    "profile.skip_survey": _l("Skip and answer"),
     "profile.guardian_needed": _l("Under 15: tick the box if a parent or guardian agrees."),
     "join.joining": _l("Joining…"),
     "join.offline": _l("No network. Try again when you have signal."),
@@ -232,6 +243,30 @@ STRINGS = {
     "track.pause": _l("Pause the route"),
     "track.resume": _l("Record the route again"),
     "track.paused": _l("Route recording paused."),
+    # The appropriation questionnaire (survey.js): one question per screen
+    # What a screen reader says of the progress (« 3 / 12 » is shown, the same in every language)
+    "survey.progress": _l("Question %(n)s of %(total)s"),
+    "survey.zone": _l("Where are you?"),
+    "survey.dont_know": _l("I don't know"),
+    "survey.next": _l("Next"),
+    "survey.skip": _l("Skip"),
+    "survey.back": _l("Back"),
+    "survey.choose_many": _l("Choose all that apply, then “Next”."),
+    "survey.range_hint": _l("From %(start)s to %(end)s"),
+    "survey.need_integer": _l("Type a whole number, or skip."),
+    "survey.need_number": _l("Type a number, or skip."),
+    "survey.out_of_range": _l("Type a number from %(start)s to %(end)s, or skip."),
+    "survey.off_step": _l("Type a number in steps of %(step)s, or skip."),
+    "survey.position_use": _l("Use my position"),
+    "survey.position_at": _l("Your position is known (within %(m)s m)."),
+    "survey.position_none": _l("No position yet. You can skip this question."),
+    "survey.position_denied": _l("Location is off for walkapp. You can skip this question."),
+    "thanks.title": _l("Thank you"),
+    "thanks.local": _l(
+        "Your answers are saved on this phone. They will be sent as soon as there is network."
+    ),
+    "thanks.sent": _l("Your answers are sent."),
+    "thanks.refused": _l("Your answers could not be sent: the server refused them."),
     # Home
     "home.continue": _l("Back to my walk"),
     "home.erase": _l("Erase my data with my code"),
