@@ -479,6 +479,24 @@ def _count_batch(ctx: Ctx) -> dict:
     }
 
 
+def _recheck_rows(ctx: Ctx) -> dict:
+    """The re-check item of the project's finding, worded and published (drafted here first if
+    the questionnaire in use has none: the baseline is drawn before the route runs)."""
+    from walkapp.services import appropriation, questionnaires
+    from walkapp.unit_of_work import unit
+
+    _finding_id(ctx)
+    with unit():
+        questionnaires.draft_rechecks(ctx.project_id, user_id=ctx.admin.id)
+    recheck = appropriation.current_questionnaire(ctx.project_id).rechecks[0]
+    return {
+        "rechecks-0-id": str(recheck.id),
+        "rechecks-0-prompt_fr": "L'éclairage du passage vous semble-t-il suffisant aujourd'hui ?",
+        "rechecks-0-prompt_en": "Does the lighting of the underpass seem enough today?",
+        "rechecks-0-published": "y",
+    }
+
+
 PASSWORD_2 = "another-long-password"
 
 ROUTES: dict[tuple[str, str], Route] = {
@@ -542,6 +560,16 @@ ROUTES: dict[tuple[str, str], Route] = {
         {"direction": "down"}, before=_one_zone, url=_zone_url("move")
     ),
     ("planner.zone_delete", "POST"): Route(before=_one_zone, url=_zone_url("delete")),
+    # The questionnaire (the re-check items: the finding's, drafted by the baseline)
+    ("planner.questionnaire_weights", "POST"): Route(
+        {"weight_use": "2", "weight_stay": "1", "weight_comfort_safety": "1,5"}
+    ),
+    ("planner.questionnaire_import", "POST"): Route(
+        {"confirm": "y"}, files=("xlsform_file",), refuse_only=("xlsform_file",)
+    ),
+    ("planner.questionnaire_built_in", "POST"): Route({"restore-confirm": "y"}),
+    ("planner.questionnaire_draft_rechecks", "POST"): Route(),
+    ("planner.questionnaire_rechecks", "POST"): Route(_recheck_rows),
     ("planner.report_start", "POST"): Route(
         {
             "period": "dates",
@@ -577,6 +605,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     # Usage counts (in the project's zone)
     ("planner.counts_sync", "POST"): Route(_count_batch, json=True),
     ("planner.counts_export", "POST"): Route(),
+    ("planner.appropriation_refresh", "POST"): Route(),
     # Accounts (the administrator works on the target account, never on herself)
     ("planner.user_new", "POST"): Route(
         {"email": "nouvelle@x.fr", "name": "Nouvelle", "role": "planner", "password": PASSWORD}
@@ -628,6 +657,7 @@ def row_counts() -> dict[str, int]:
 
 
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
+WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 @cache
@@ -649,7 +679,9 @@ def english_sentences() -> tuple[str, ...]:
                 for msgid in ids:
                     for piece in PLACEHOLDER.split(msgid):
                         piece = piece.strip(" .,:;")
-                        if len(piece.split()) >= 3:
+                        # Three words at least: code quoted in a sentence (« ${q} = 'v' »)
+                        # is the same in both languages and says nothing.
+                        if len(WORD.findall(piece)) >= 3:
                             pieces.add(piece)
     return tuple(sorted(pieces))
 

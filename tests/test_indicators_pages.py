@@ -348,8 +348,9 @@ def test_hostile_project_name_is_escaped_in_tables_and_charts(client, world):
     login(client, world.other_planner)
     html = client.get("/planner/indicators?lang=en").text
     assert "<script>window.__pwned" not in html
-    # In the table, as the chart's bar label, and in the chart's text alternative.
-    assert html.count("&lt;script&gt;window.__pwned=1&lt;/script&gt;") == 3
+    # In the table, as the chart's bar label, in the chart's text alternative, and in the
+    # appropriation index's table.
+    assert html.count("&lt;script&gt;window.__pwned=1&lt;/script&gt;") == 4
     for page in ("indicators", "participation", "daynight", "stops"):
         html = client.get(f"/planner/projects/{world.other.id}/{page}?lang=en&year=2026").text
         assert "<script>window.__pwned" not in html, page

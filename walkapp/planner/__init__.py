@@ -7,6 +7,7 @@ One module per area, each registering its views on the blueprint of blueprint.py
 from . import (
     admin,
     annex,
+    appropriation,
     auth,
     counting,
     counts,
@@ -20,6 +21,7 @@ from . import (
     project_lifecycle,
     projects,
     publication,
+    questionnaire,
     report,
     triage,
     zones,
@@ -29,6 +31,7 @@ from .blueprint import bp
 __all__ = [
     "admin",
     "annex",
+    "appropriation",
     "auth",
     "bp",
     "counting",
@@ -43,6 +46,7 @@ __all__ = [
     "project_lifecycle",
     "projects",
     "publication",
+    "questionnaire",
     "report",
     "triage",
     "zones",

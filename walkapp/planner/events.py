@@ -41,6 +41,7 @@ from ..models import Participant, Walk
 from ..participate.assets import assets as pwa_assets
 from ..services import events as service
 from ..services import facilitation
+from ..services import zones as zones_service
 from ..services.errors import Conflict, Invalid
 from .blueprint import bp
 from .forms import RowForm, no_control_characters
@@ -132,6 +133,9 @@ class EventForm(FlaskForm):
         _l("Meeting point"), validators=[Optional(), Length(max=200), no_control_characters]
     )
     facilitator_id = SelectField(_l("Facilitator"), coerce=_int_or_none, validate_choice=True)
+    permanent = BooleanField(
+        _l("Permanent QR on street furniture: one answer per phone and per day counts")
+    )
     stops = FieldList(FormField(StopForm), min_entries=BLANK_STOP_ROWS)
 
     def __init__(self, project, *args, **kwargs):
@@ -164,6 +168,7 @@ def _event_form(project, walk: Walk | None = None) -> EventForm:
         for name in ("kind", "audience", "title", "group_description", "meeting_point"):
             getattr(form, name).data = getattr(walk, name)
         form.facilitator_id.data = walk.facilitator_id
+        form.permanent.data = walk.permanent
         form.starts_at.data = service.utc_to_local(walk.starts_at, tz)
         form.ends_at.data = service.utc_to_local(walk.ends_at, tz)
         while len(form.stops):
@@ -200,6 +205,7 @@ def _event_data(form: EventForm, tz: str) -> service.EventData | None:
         ends_at=times["ends_at"],
         facilitator_id=form.facilitator_id.data,
         stops=stops,
+        permanent=bool(form.permanent.data),
     )
 
 
@@ -631,7 +637,6 @@ def _when(walk: Walk, lang: str) -> str:
 def event_qr(walk_id: int):
     walk = walk_or_404(walk_id, READ)
     url = join_url(walk)
-    qr = segno.make_qr(url, error="m")
     site = current_app.config["BASE_URL"].split("://", 1)[-1].rstrip("/")
     sheets = []
     for lang in SHEET_LANGUAGES:  # each block under its own language
@@ -650,6 +655,26 @@ def event_qr(walk_id: int):
         walk=walk,
         url=url,
         code=_code(walk),
-        qr_src=qr.svg_data_uri(scale=1, border=4, dark="#000", light="#fff"),
+        qr_src=_qr_src(url),
         sheets=sheets,
+        zone_sheets=_zone_sheets(walk, url),
     )
+
+
+def _qr_src(url: str) -> str:
+    qr = segno.make_qr(url, error="m")
+    return qr.svg_data_uri(scale=1, border=4, dark="#000", light="#fff")
+
+
+def _zone_sheets(walk: Walk, url: str) -> list[dict]:
+    """A permanent survey's QR codes, one per zone of the project: the join URL with the zone
+    (`?zone=<id>`), so that each answer comes with the zone its QR was put up in."""
+    if not (walk.permanent and walk.kind == service.PERMANENT_KIND):
+        return []
+    sheets = []
+    for zone in zones_service.list_zones(walk.project_id):
+        zone_url = f"{url}?zone={zone.id}"
+        sheets.append(
+            {"id": zone.id, "name": zone.name, "url": zone_url, "qr_src": _qr_src(zone_url)}
+        )
+    return sheets

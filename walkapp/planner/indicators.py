@@ -27,8 +27,10 @@ from ..domain.permissions import READ
 from ..domain.stops import Pair, StopStats, by_walk, chart_label, pair_walks, stop_stats
 from ..domain.thresholds import MIN_PEOPLE_FOR_FIGURE
 from ..domain.vocabularies import CRITERIA, TIME_SLOTS
+from ..extensions import db
 from ..i18n import format_position, label
 from ..models import Project, Walk
+from ..services import appropriation_figures
 from ..services import indicators as service
 from .blueprint import bp
 
@@ -201,6 +203,7 @@ def indicators(project_id: int):
         shares_chart=shares_chart("shares", values, _("Shares, with their n")),
         walks_chart=walks_by_year_chart("walks-by-year", values[0]),
         events=counts[0].events_people,
+        appropriation=[(project, appropriation_figures.cached(project.id))],
         **_wording(),
     )
 
@@ -229,6 +232,14 @@ def indicators_all():
         years=years,
         year=year,
         shares_chart=shares_chart("shares", values, _("Shares across projects, with their n")),
+        appropriation=[
+            (project, appropriation_figures.cached(project.id))
+            for project in db.session.scalars(
+                sa.select(Project)
+                .where(Project.id.in_([c.project_id for c in counts]))
+                .order_by(Project.name)
+            )
+        ],
         walks_chart=bar_chart(
             "walks-by-project",
             _("Walks held with groups of women, by project"),

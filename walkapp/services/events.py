@@ -28,6 +28,7 @@ from ..models import Participant, Project, ProjectMember, Stop, User, Walk
 from . import audit
 from .errors import Conflict, Invalid
 
+PERMANENT_KIND = "appropriation_survey"  # the one kind whose QR may be permanent
 # 27^8 codes: a collision is already unlikely once; this many in a row means something is broken.
 JOIN_CODE_TRIES = 8
 
@@ -52,6 +53,9 @@ class EventData:
     meeting_point: str = ""
     facilitator_id: int | None = None
     stops: tuple[StopData, ...] = field(default_factory=tuple)
+    # An appropriation survey's QR codes stay on street furniture (Walk.permanent); ignored for
+    # any other kind.
+    permanent: bool = False
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,7 @@ _FIELDS = (
     "starts_at",
     "ends_at",
     "facilitator_id",
+    "permanent",
 )
 
 
@@ -206,6 +211,7 @@ def _values(data: EventData) -> dict[str, Any]:
         "starts_at": data.starts_at,
         "ends_at": data.ends_at,
         "facilitator_id": data.facilitator_id,
+        "permanent": bool(data.permanent) and data.kind == PERMANENT_KIND,
     }
 
 
