@@ -58,7 +58,7 @@ def _survey_after_works(project_id: int, finding: Finding) -> int:
     survey = add_walk(
         project,
         DEMO_NOW + timedelta(days=5),
-        kind="post_works_survey",
+        kind="appropriation_survey",
         audience="mixed",
         title="Enquête après travaux",
     )
@@ -180,7 +180,8 @@ def test_the_html_report_has_the_indicators_pages_figures(app, client, world):
     follow = re.findall(r'data-finding="\d+" data-follow-up="(\w+)"', report)
     assert follow and follow[0] == SURVEYED
     assert "Mean feeling after the works: 4.0 / 5" in report
-    assert re.search(rf'data-project="{world.demo_id}" data-surveys="1"', report)
+    # The demo's own post-works survey (its baseline was the year before) and this test's.
+    assert re.search(rf'data-project="{world.demo_id}" data-surveys="2"', report)
 
 
 def test_the_docx_report_converts_with_libreoffice_and_has_the_pages_figures(

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from .rechecks import RecheckAnswers
+
 HARASSMENT = "harassment"
 TOP_CATEGORIES = 3  # as many as a hotspot's "main categories" (domain.hotspots)
 WEIGHT_TOTAL = 100
@@ -138,6 +140,8 @@ class FindingSection:
     quotes: tuple[Quote, ...] = ()
     photos: tuple[ChosenPhoto, ...] = ()
     requirements: tuple[Requirement, ...] = ()
+    # The answers to its follow-up question after the works (women's); None without one.
+    recheck: RecheckAnswers | None = None
 
     @property
     def share_night(self) -> float:

@@ -44,6 +44,7 @@ from ..domain.participation import GIRLS, MOBILITY, NIGHT, RESIDENTS, SENIOR_WOM
 from ..domain.thresholds import enough_people
 from ..i18n import FSI, PDI, format_position, label
 from ..services.photo_store import PhotoStore
+from . import recheck_words
 from .map_figure import map_png
 
 BODY_FONT, HEADING_FONT = "Calibri", "Cambria"
@@ -524,6 +525,25 @@ def _requirement(
     )
 
 
+def _recheck(doc, finding: domain.FindingSection, words: _Words) -> None:
+    """The finding's follow-up answers after the works, and the question as asked; nothing for
+    a finding without a follow-up question."""
+    answers = finding.recheck
+    if answers is None:
+        return
+    _para(
+        doc,
+        (recheck_words.answers_label() + " ", True),
+        recheck_words.answers_text(answers),
+    )
+    if answers.prompt:
+        _para(
+            doc,
+            (recheck_words.question_label() + " ", True),
+            words.quoted(clean(answers.prompt)),
+        )
+
+
 def _finding(
     doc, finding: domain.FindingSection, photos: PhotoStore, words: _Words, seen: dict[str, str]
 ) -> None:
@@ -542,6 +562,7 @@ def _finding(
     if finding.clause_categories:
         chosen = ", ".join(words.category(c) for c in finding.clause_categories)
         _para(doc, (gettext("Requirements chosen for the main categories:") + " ", True), chosen)
+    _recheck(doc, finding, words)
     if finding.quotes:
         _heading(doc, gettext("In the participants' words"), level=3)
         for quote in finding.quotes:

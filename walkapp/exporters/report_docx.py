@@ -25,6 +25,7 @@ from ..domain import indicators as ind
 from ..domain import report as domain
 from ..domain.charts import Bar
 from ..domain.thresholds import MIN_PEOPLE_FOR_FIGURE
+from . import recheck_words
 from . import report_words as words
 from .annex_docx import FIGURE_WIDTH, _document, _heading, _para, _table, clean
 
@@ -251,16 +252,42 @@ def _after_works(doc, report: domain.Report) -> None:
                 ),
             ]
         )
-    if not rows:
+    if rows:
+        headers = [
+            gettext("Project"),
+            gettext("Phase"),
+            gettext("Appropriation surveys held"),
+            gettext("Surveys"),
+        ]
+        _table(doc, headers, rows, [4.6, 2.8, 2.8, 6.4])
+    else:
         _para(doc, words.no_event())
+    _rechecks(doc, report)
+
+
+def _rechecks(doc, report: domain.Report) -> None:
+    """The loop closed: per project, each finding with a follow-up question, the question as
+    asked and the women's answers (better / unchanged / worse, n)."""
+    _heading(doc, words.rechecks_title(), 2)
+    if not report.rechecked:
+        _para(doc, words.no_recheck())
         return
     headers = [
-        gettext("Project"),
-        gettext("Phase"),
-        gettext("Post-works surveys held"),
-        gettext("Surveys"),
+        gettext("Finding"),
+        recheck_words.question_heading(),
+        recheck_words.answers_heading(),
     ]
-    _table(doc, headers, rows, [4.6, 2.8, 2.8, 6.4])
+    for project in report.rechecked:
+        _heading(doc, clean(project.name), 3)
+        rows = [
+            [
+                f"{f.number}. {clean(f.title)}",
+                clean(f.recheck.prompt),
+                recheck_words.answers_text(f.recheck),
+            ]
+            for f in project.rechecked
+        ]
+        _table(doc, headers, rows, [4.6, 6.4, 5.6])
 
 
 def _project(doc, report: domain.Report, project: domain.ProjectReport) -> None:

@@ -12,7 +12,7 @@ from flask_babel import force_locale
 
 from ..domain import report as domain
 from ..domain.thresholds import MIN_PEOPLE_FOR_FIGURE
-from . import report_words
+from . import recheck_words, report_words
 
 TEMPLATE = "planner/report_document.html"
 
@@ -21,7 +21,12 @@ def render(report: domain.Report) -> str:
     """The document, worded in the report's language (needs an application context)."""
     with force_locale(report.language):
         template = current_app.jinja_env.get_template(TEMPLATE)
-        return template.render(report=report, w=report_words, min_people=MIN_PEOPLE_FOR_FIGURE)
+        return template.render(
+            report=report,
+            w=report_words,
+            rw=recheck_words,
+            min_people=MIN_PEOPLE_FOR_FIGURE,
+        )
 
 
 def write_html(report: domain.Report, out: BinaryIO, progress=None) -> None:

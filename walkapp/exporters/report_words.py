@@ -225,6 +225,14 @@ def before_text(finding: domain.FindingReport) -> str:
     return "; ".join(parts)
 
 
+def rechecks_title() -> str:
+    return gettext("Findings and answers after the works")
+
+
+def no_recheck() -> str:
+    return gettext("No finding has a follow-up question in the appropriation survey yet.")
+
+
 def no_event() -> str:
     return gettext("No event in the period.")
 

@@ -19,7 +19,7 @@ from ..domain import annex as domain
 from ..domain.permissions import EDIT_PROJECT, EXPORT
 from ..domain.thresholds import enough_people
 from ..error_messages import flash_refusal
-from ..exporters import clause_library
+from ..exporters import clause_library, recheck_words
 from ..exporters.annex_docx import gap_group
 from ..exporters.map_figure import map_png
 from ..services import annex as service
@@ -62,6 +62,7 @@ def _render_annex(project, weights_form) -> str:
         weights_form=weights_form,
         annex_languages=LANGUAGES,
         gap_group=gap_group,
+        recheck_words=recheck_words,
     )
 
 

@@ -9,6 +9,9 @@ chose it (Finding.quoted_spot_ids, Finding.chosen_photo_ids), and a harassment s
 her explicit confirmation (domain.annex.choice_problem). Hidden spots are never cited or shown;
 an erased one is only its reference, « retiré à la demande de la participante ».
 
+Each finding carries the answers to its follow-up question after the works, the women's
+(services.appropriation_figures.recheck_results, worded by domain.rechecks).
+
 The counts of the context are those of the indicators pages (services.indicators): who took
 part per walk (`walk_people`), who is missing (`participation_profile`, then
 domain.participation.priorities).
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
 
@@ -28,9 +31,11 @@ from ..domain import annex as domain
 from ..domain import hotspots as hs
 from ..domain import indicators as ind
 from ..domain.participation import priorities
+from ..domain.rechecks import RecheckAnswers, answers_by_finding
 from ..extensions import db, utcnow
 from ..models import Finding, Observation, Photo, Project, Stop, StoredFile, Walk
 from . import audit, spot_references
+from .appropriation_figures import recheck_results
 from .errors import Invalid, NotFound
 from .indicators import participation_profile, walk_people
 from .zones import list_zones
@@ -219,6 +224,7 @@ def _section(
     photos: list[PhotoRow],
     library,
     stops: Sequence[domain.StopMark],
+    rechecks: Mapping[int, RecheckAnswers],
 ) -> domain.FindingSection:
     spots = [facts[int(i)] for i in finding.spot_ids or () if int(i) in facts]
     categories = domain.reported_categories(spots)
@@ -257,6 +263,7 @@ def _section(
         quotes=domain.quotes_of(spots, finding.quoted_spot_ids or ()),
         photos=shown_photos,
         requirements=domain.requirements_for(spots, clauses),
+        recheck=rechecks.get(finding.id),
     )
 
 
@@ -290,8 +297,11 @@ def annex_content(
     }
     photos = photos_of(photo_spots)
     stops = _stops(project_id)
+    # The loop closed: each finding's follow-up answers after the works, the women's.
+    rechecks = answers_by_finding(recheck_results(project_id, population="women"), language)
     sections = tuple(
-        _section(n, f, facts, photos, library, stops) for n, f in enumerate(findings, start=1)
+        _section(n, f, facts, photos, library, stops, rechecks)
+        for n, f in enumerate(findings, start=1)
     )
     quoted = {int(i) for f in findings for i in f.quoted_spot_ids or ()}
     # A spot inside two findings' areas is quoted in the appendix if either finding quotes it.

@@ -3,7 +3,8 @@
 `report_content(user_id, period)` gathers what the DOCX and HTML writers word (domain.report):
 the indicators of every project the user may export (services.indicators.project_counts, the
 very counts the indicators pages show, for the same period), their events of the period, who is
-missing, and the findings with their follow-up. It only reads.
+missing, and the findings with their follow-up (and the women's answers to their follow-up
+question after the works: services.appropriation_figures.recheck_results). It only reads.
 
 The scope is the projects whose data the user may export (domain.permissions.EXPORT): every
 project for an administrator, her projects where her role allows it for anyone else. Current
@@ -22,9 +23,11 @@ from ..domain import indicators as ind
 from ..domain import report as domain
 from ..domain.participation import priorities
 from ..domain.permissions import EXPORT, ROLE_ACTIONS
+from ..domain.rechecks import answers_by_finding
 from ..extensions import db, utcnow
 from ..models import Finding, Observation, Project, ProjectMember, User, Walk
 from . import indicators as counts_service
+from .appropriation_figures import recheck_results
 from .errors import Forbidden, NotFound
 
 LANGUAGES = ("fr", "en")
@@ -164,9 +167,12 @@ def _post_works_starts(project_id: int, period: domain.Period) -> list:
     )
 
 
-def _findings(project: Project, period: domain.Period) -> tuple[domain.FindingReport, ...]:
+def _findings(
+    project: Project, period: domain.Period, language: str
+) -> tuple[domain.FindingReport, ...]:
     """The findings confirmed before the period's end, numbered as in the tender annex (in the
-    order they were confirmed), each with its follow-up."""
+    order they were confirmed), each with its follow-up, and the women's answers to its
+    follow-up question after the works (its wording in `language`)."""
     findings = list(
         db.session.scalars(
             sa.select(Finding)
@@ -178,6 +184,7 @@ def _findings(project: Project, period: domain.Period) -> tuple[domain.FindingRe
         return ()
     spots = _post_works_spots(project.id, period)
     surveys = _post_works_starts(project.id, period)
+    rechecks = answers_by_finding(recheck_results(project.id, population="women"), language)
     result = []
     for number, finding in enumerate(findings, start=1):
         if not finding.created_at < period.end_utc:
@@ -198,6 +205,7 @@ def _findings(project: Project, period: domain.Period) -> tuple[domain.FindingRe
                 follow_up=domain.follow_up(project.phase, surveyed),
                 after=domain.after_works(finding.geometry, later),
                 new_in_period=period.contains(finding.created_at),
+                recheck=rechecks.get(finding.id),
             )
         )
     return tuple(result)
@@ -243,7 +251,7 @@ def report_content(
                 indicators=tuple(ind.project_indicators(counts)),
                 events=_with_people(events.get(project.id, []), counts.events_people),
                 missing=priorities(profile),
-                findings=_findings(project, period),
+                findings=_findings(project, period, language),
             )
         )
         if progress is not None:
