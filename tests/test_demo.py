@@ -27,11 +27,12 @@ from walkapp.models import (
     Stop,
     StopNote,
     StoredFile,
+    SurveyAnswer,
     User,
     Walk,
     Zone,
 )
-from walkapp.services import demo
+from walkapp.services import appropriation_figures, demo
 from walkapp.services.demo import DEMO_EMAIL, DEMO_PROJECT_NAME, load_demo
 from walkapp.services.photo_store import PhotoStore
 
@@ -73,6 +74,7 @@ def counts() -> dict[str, int]:
             Finding,
             CountPeriod,
             CountRecord,
+            SurveyAnswer,
         )
     }
 
@@ -109,7 +111,7 @@ def test_demo_loads_again_with_the_same_content(loaded_twice):
     first, second, _password, _code = loaded_twice
     assert first == second
     assert second["Project"] == 1
-    assert second["Walk"] == 4
+    assert second["Walk"] == 6
     assert 250 <= second["Observation"] <= 400
     assert second["Attendance"] > 0
     assert second["Photo"] >= 10
@@ -119,6 +121,7 @@ def test_demo_loads_again_with_the_same_content(loaded_twice):
     check_inside_perimeter()
     check_light_and_ratings()
     check_counts()
+    check_survey()
 
 
 def check_events() -> None:
@@ -128,6 +131,8 @@ def check_events() -> None:
         ("exploratory_walk", "closed"): 2,
         ("meeting", "closed"): 1,
         ("exploratory_walk", "open"): 1,
+        ("appropriation_survey", "closed"): 1,  # the baseline, before the works
+        ("appropriation_survey", "open"): 1,  # the permanent QR codes, after the works
     }
     project = demo_project()
     assert (project.commune, project.insee_code, project.timezone) == (
@@ -275,3 +280,30 @@ def test_each_walks_attendance_stops_and_notes_agree_with_its_spots(app, tmp_pat
     afternoon = next(w for w in walks if w.title.startswith("Balade de l'après-midi"))
     texts = db.session.scalars(sa.select(StopNote.text).where(StopNote.walk_id == afternoon.id))
     assert not [t for t in texts if "soir" in t]  # said by day, of the day
+
+
+def check_survey() -> None:
+    """The appropriation survey's mixed result, as the demo tells it: the square clearly better,
+    every zone safer by day, the underpass no better — worse after dark — and its finding's
+    follow-up question answered mostly « inchangé » or « pire »; the figures are cached."""
+    project = demo_project()
+    answers = db.session.scalars(sa.select(SurveyAnswer)).all()
+    assert {a.phase for a in answers} == {"diagnostic", "after_works"}
+    assert 0 < sum(a.duplicate for a in answers) < 10
+    cached = appropriation_figures.cached(project.id)
+    assert cached.figures is not None and not cached.stale and cached.pending == 0
+    zones = {z.name: str(z.id) for z in db.session.scalars(sa.select(Zone))}
+    by_zone = cached.figures["zones"]
+    square, underpass = by_zone[zones["le square"]], by_zone[zones["le passage souterrain"]]
+    assert square["difference"]["excludes_zero"] and square["difference"]["difference"] > 15
+    assert not underpass["difference"]["excludes_zero"]
+    assert (
+        underpass["safe"]["safe_dark"]["after_works"]["share"]
+        < (underpass["safe"]["safe_dark"]["diagnostic"]["share"])
+    )
+    for zone in by_zone.values():
+        day = zone["safe"]["safe_day"]
+        assert day["after_works"]["share"] > day["diagnostic"]["share"]
+    results = appropriation_figures.recheck_results(project.id)
+    assert len(results) == demo.DEMO_FINDINGS and all(r.enough for r in results.values())
+    assert sum(r.better > r.same + r.worse for r in results.values()) == demo.DEMO_FINDINGS - 1

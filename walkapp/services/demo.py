@@ -17,7 +17,9 @@ diagnostic campaign about a year before the works and an after-works one in the 
 each with staying snapshots and 10-15 minute counts of people passing on four occasions
 (weekday morning, midday and evening, Saturday afternoon). Fewer women and girls stay in the
 square before the works (about 27 %) than after (about 43 %); elsewhere the shares barely
-change. The records are bulk inserted.
+change. The records are bulk inserted. The appropriation survey, before the works and after them
+(services.demo_survey): better by day everywhere, still worse at night at the underpass. The
+project is in its after-works phase.
 
 Spots follow the streets of the perimeter, in order along each walk's route, with GPS noise and
 accuracy worse at night; a few places (underpass, car park, bus stop, the sports ground for the
@@ -61,7 +63,7 @@ from ..models import (
     Walk,
     Zone,
 )
-from . import capture, events, hotspots, zones
+from . import capture, demo_survey, events, hotspots, zones
 from .counts import period_time_slot
 from .observation_filter import ObservationFilter
 from .photo_store import PhotoStore
@@ -921,7 +923,9 @@ def _new_project(user: User) -> Project:
         commune="Valenciennes",
         insee_code="59606",
         timezone=TIMEZONE,
-        phase="diagnostic",
+        # The works are done: the after-works counts and survey are under way (the walks and
+        # the baseline were the diagnostic's; each count and answer keeps its own phase).
+        phase="after_works",
         description=PROJECT_DESCRIPTION,
         perimeter=perimeter_geometry(text),
     )
@@ -1192,4 +1196,5 @@ def load_demo(
     _add_photos(b, store, plans)
     _confirm_findings(b)
     _counts(b)
+    demo_survey.add_surveys(b)
     return DemoResult(DEMO_EMAIL, password, plans[-1].walk.join_code)
