@@ -371,6 +371,12 @@
       renderSync(load());
       return;
     }
+    if (!navigator.onLine) {
+      // No network at all (the browser says so): nothing to try; the "online" event sends.
+      setOnline(false);
+      renderSync(load());
+      return;
+    }
     sending = true;
     problem = "";
     renderSync(load());
