@@ -206,6 +206,7 @@ RULES: dict[tuple[str, str], str] = {
     ("planner.count", "GET"): FACILITATE,
     ("planner.counts_sync", "POST"): FACILITATE,
     ("planner.counts_export", "POST"): EXPORT,
+    ("planner.answers_export_start", "POST"): EXPORT,
     ("planner.counts", "GET"): READ,
     ("planner.zone_page", "GET"): READ,
     ("planner.counts_map", "GET"): READ,

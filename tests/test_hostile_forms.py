@@ -479,6 +479,21 @@ def _count_batch(ctx: Ctx) -> dict:
     }
 
 
+def _answers_export(ctx: Ctx) -> dict:
+    """The answers of the project's questionnaire (made here: a project has none at first)."""
+    from walkapp.services import appropriation
+    from walkapp.unit_of_work import unit
+
+    with unit():
+        questionnaire = appropriation.built_in_questionnaire(ctx.project_id)
+    return {
+        "answers-questionnaire": str(questionnaire.id),
+        "answers-format": "xlsx",
+        "answers-language": "fr",
+        "answers-french": "y",
+    }
+
+
 def _recheck_rows(ctx: Ctx) -> dict:
     """The re-check item of the project's finding, worded and published (drafted here first if
     the questionnaire in use has none: the baseline is drawn before the route runs)."""
@@ -605,6 +620,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     # Usage counts (in the project's zone)
     ("planner.counts_sync", "POST"): Route(_count_batch, json=True),
     ("planner.counts_export", "POST"): Route(),
+    ("planner.answers_export_start", "POST"): Route(_answers_export),
     ("planner.appropriation_refresh", "POST"): Route(),
     # Accounts (the administrator works on the target account, never on herself)
     ("planner.user_new", "POST"): Route(

@@ -2,10 +2,11 @@
 on the exports page is recorded and prepared in her request (services.exports.prepare: the
 right, the spots' references, the audit entry), then built by the worker, which only reads.
 
-- `request_export(...)` / `request_annex(...)` / `request_pldp(...)`: the request's half;
-  returns the Job.
-- the builders `export`, `annex` and `pldp` (the usage counts in the Public Life Data
-  Protocol's tables, services.pldp_export) write the file and report their progress.
+- `request_export(...)` / `request_annex(...)` / `request_pldp(...)` / `request_answers(...)`:
+  the request's half; returns the Job.
+- the builders `export`, `annex`, `pldp` (the usage counts in the Public Life Data Protocol's
+  tables, services.pldp_export) and `answers` (a questionnaire's answers,
+  services.answers_export) write the file and report their progress.
 
 Imported by the app factory, so that the web server (which starts jobs) and `walkapp worker`
 (which builds them) know the same kinds.
@@ -27,7 +28,7 @@ from .domain.permissions import EXPORT, can
 from .exporters import annex_docx, clause_library
 from .extensions import db
 from .models import Job, Project, ProjectMember, User
-from .services import annex, audit, exports, pldp_export
+from .services import annex, answers_export, audit, exports, pldp_export
 from .services.errors import Forbidden, Invalid, NotFound
 from .services.observation_filter import ObservationFilter, from_args, to_args
 from .services.photo_store import PhotoStore
@@ -38,6 +39,7 @@ PHOTOS = "zip"
 FORMATS = (*DATA_FORMATS, PHOTOS)
 LAYERED = ("geojson", "csv")  # one layer per file; XLSX holds them all, one sheet each
 LANGUAGES = clause_library.LANGUAGES
+EXPORT_KINDS = ("export", "annex", "pldp", "answers")  # the jobs the exports page lists
 EXTENSIONS = {"geojson": "geojson", "csv": "csv", "xlsx": "xlsx", PHOTOS: "zip"}
 
 
@@ -183,12 +185,64 @@ def build_pldp(ctx: jobs.JobContext) -> None:
         pldp_export.write_project(project.id, out, progress=ctx.progress)
 
 
+def request_answers(
+    project_id: int,
+    questionnaire_id: int,
+    *,
+    format: str,
+    french: bool = False,
+    language: str = LANGUAGES[0],
+    user_id: int,
+    role: str,
+) -> Job:
+    """Record the export of a questionnaire's answers (CSV or XLSX), queue its build."""
+    if not can(role, EXPORT):
+        raise Forbidden({"body": "export_not_allowed"})
+    if db.session.get(Project, project_id) is None:
+        raise NotFound({"project": "not_found"})
+    if format not in answers_export.FORMATS or language not in LANGUAGES:
+        raise Invalid({"format": "invalid"})
+    answers_export.questionnaire_of(project_id, questionnaire_id)
+    params: dict[str, Any] = {
+        "format": format,
+        "layer": answers_export.KIND,
+        "questionnaire": questionnaire_id,
+        "language": language,
+    }
+    if format == "csv":
+        params["french"] = bool(french)
+    audit.record(
+        "export", "project", project_id, user_id=user_id, project_id=project_id, details=params
+    )
+    return jobs.start("answers", project_id=project_id, user_id=user_id, params=dict(params))
+
+
+@jobs.task("answers", label=_l("Survey answers"))
+def build_answers(ctx: jobs.JobContext) -> None:
+    project = db.session.get(Project, ctx.project_id)
+    if project is None or not can(_role(ctx.user_id, ctx.project_id) or "", EXPORT):
+        raise Forbidden({"body": "export_not_allowed"})
+    params = ctx.params
+    fmt, language = params["format"], params.get("language", LANGUAGES[0])
+    name = exports.file_name(project, answers_export.KIND, fmt, language=language)
+    with open(ctx.output(name), "wb") as out:
+        answers_export.write(
+            project.id,
+            params["questionnaire"],
+            out,
+            format=fmt,
+            french=params.get("french", False),
+            language=language,
+            progress=ctx.progress,
+        )
+
+
 def recent_jobs(project_id: int, limit: int = 10) -> list[Job]:
     """The project's latest jobs, newest first (the exports page lists them)."""
     return list(
         db.session.scalars(
             sa.select(Job)
-            .where(Job.project_id == project_id, Job.kind.in_(("export", "annex", "pldp")))
+            .where(Job.project_id == project_id, Job.kind.in_(EXPORT_KINDS))
             .order_by(Job.id.desc())
             .limit(limit)
         )

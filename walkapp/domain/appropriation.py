@@ -14,6 +14,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .spreadsheet import N_
+
 USE, STAY, COMFORT, LEGITIMACY, NIGHT = DIMENSIONS = (
     "use",
     "stay",
@@ -22,6 +24,14 @@ USE, STAY, COMFORT, LEGITIMACY, NIGHT = DIMENSIONS = (
     "night_use",
 )
 MIN_DIMENSIONS = 3
+# The dimensions' names, msgids (the pages and the exports translate them).
+DIMENSION_NAMES = {
+    USE: N_("Use"),
+    STAY: N_("Staying"),
+    COMFORT: N_("Comfort and safety"),
+    LEGITIMACY: N_("Legitimacy"),
+    NIGHT: N_("Use after dark"),
+}
 
 
 @dataclass(frozen=True)

@@ -193,13 +193,14 @@ class ParticipantLabels:
     """P1, P2... in order of first appearance: tells people apart within one file and names
     nobody; another export (another filter) numbers them afresh, so nothing joins files."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str = PARTICIPANT_PREFIX) -> None:
+        self._prefix = prefix
         self._labels: dict[int, str] = {}
 
     def __call__(self, participant_id: int) -> str:
         found = self._labels.get(participant_id)
         if found is None:
-            found = self._labels[participant_id] = f"{PARTICIPANT_PREFIX}{len(self._labels) + 1}"
+            found = self._labels[participant_id] = f"{self._prefix}{len(self._labels) + 1}"
         return found
 
 

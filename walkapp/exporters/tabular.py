@@ -76,16 +76,33 @@ def write_csv(
     """Write `layer` to `out` as CSV (labels in the current language); returns the rows."""
     cols = sheet.columns(layer.name, sheet.CSV, lambert93=lambert93)
     labels = label_maps(cols)
+    values = (cells(row, cols, labels) for row in layer.rows)
+    return write_table(
+        sheet.header(cols), values, out, french=french, total=layer.total, progress=progress
+    )
+
+
+def write_table(
+    header: list[str],
+    rows: Iterable[list[Any]],
+    out: IO[bytes],
+    *,
+    french: bool = False,
+    total: int = 0,
+    progress: Progress | None = None,
+) -> int:
+    """Any table as CSV (UTF-8 with BOM, CRLF, every cell through spreadsheet.csv_cell);
+    returns the rows written."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
     try:
         writer = csv.writer(text, delimiter=";" if french else ",", lineterminator="\r\n")
-        writer.writerow(sheet.header(cols))
+        writer.writerow(header)
         done = 0
-        for row in layer.rows:
-            writer.writerow([sheet.csv_cell(v, french=french) for v in cells(row, cols, labels)])
+        for values in rows:
+            writer.writerow([sheet.csv_cell(v, french=french) for v in values])
             done += 1
             if progress is not None and done % PROGRESS_EVERY == 0:
-                progress(done, layer.total)
+                progress(done, total)
         text.flush()
     finally:
         text.detach()  # the caller's file stays open

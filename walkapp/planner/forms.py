@@ -478,6 +478,27 @@ class ExportForm(FlaskForm):
     )
 
 
+class AnswersExportForm(FlaskForm):
+    """The answers to one of the project's questionnaires (the view sets the choices: the
+    project's own, newest first; any other is not a valid choice)."""
+
+    questionnaire = SelectField(_l("Questionnaire"), coerce=int, validate_choice=True)
+    format = RadioField(
+        _l("File"),
+        choices=[
+            SelectChoice("xlsx", _l("Spreadsheet (XLSX): the answers, the questions, definitions")),
+            SelectChoice("csv", _l("Table (CSV)")),
+        ],
+        default="xlsx",
+    )
+    language = SelectField(
+        _l("Language of the labels"),
+        choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")],
+        default="fr",
+    )
+    french = BooleanField(_l("CSV for a French spreadsheet (; between columns, decimal commas)"))
+
+
 class AnnexDocxForm(FlaskForm):
     """The tender annex as a Word document, built in the background."""
 

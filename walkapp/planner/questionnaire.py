@@ -42,13 +42,7 @@ XLSFORM_BODY_LIMIT = XLSFORM_MAX_BYTES + 16 * 1024
 RESTORE = "restore"  # the prefix of the built-in form's fields (the import form has a `confirm`)
 RESAMPLES = 2000  # domain.intervals.mean_interval's default, which the figures use
 
-DIMENSION_LABELS = {
-    "use": _l("Use"),
-    "stay": _l("Staying"),
-    "comfort_safety": _l("Comfort and safety"),
-    "legitimacy": _l("Legitimacy"),
-    "night_use": _l("Use after dark"),
-}
+DIMENSION_LABELS = {code: _l(name) for code, name in items_domain.DIMENSION_NAMES.items()}
 DIMENSION_HINTS = {
     "use": _l("How often she comes here."),
     "stay": _l("Whether she stops here, or only passes through."),

@@ -50,6 +50,7 @@ KIND_WORDS = {
     "data": sheet.N_("data"),
     "photos": sheet.N_("photos"),
     "annex": sheet.N_("tender annex"),
+    "answers": sheet.N_("survey answers"),
 }
 FALLBACK_SLUG = "walkapp"
 
