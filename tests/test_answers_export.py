@@ -254,3 +254,53 @@ def test_column_names_never_collide():
         ]
     )
     assert [c.code for c in columns] == ["a", "a_label", "a_2", "a_label_2", "a_2_2"]
+
+
+def test_a_custom_forms_other_questions_are_shown_on_the_page_not_indexed(
+    app, client, join, survey, planner
+):
+    from test_appropriation_pages import run_refresh
+
+    custom = Questionnaire(
+        project_id=survey.project_id, title="Kobo", origin="xlsform", items=custom_items()
+    )
+    db.session.add(custom)
+    db.session.commit()
+    for n in range(6):
+        token, _, _ = join(survey, profile={"gender": "woman"})
+        answers = {"transport": ["bus", "foot"] if n < 2 else ["foot"], "visits": n, "_zone": "x"}
+        sent = send(client, token, body(answers, questionnaire_id=custom.id))
+        assert sent.status_code == 201, sent.json
+    (job,) = run_refresh(app)
+    assert job.status == "done", job.error
+    page = client.get(f"/planner/projects/{survey.project_id}/appropriation").text
+    assert 'id="other-questions"' in page
+    assert 'data-code="transport" data-n="6"' in page
+    assert "En bus</bdi> — 2" in page and "À pied</bdi> — 6" in page
+    assert "médiane 2,5, de 0 à 5 (n = 6)" in page
+    assert 'data-code="_zone" data-n="6"' in page and "6 réponses" in page
+    assert 'data-code="remarks" data-n="0"' in page  # asked, never answered: too few
+    assert 'data-code="intro"' not in page and 'data-code="photo"' not in page
+
+
+def test_other_answers_are_counted_and_suppressed_below_the_minimum():
+    from walkapp.domain import appropriation_figures as figures
+
+    items = [domain.item_from_data(data) for data in custom_items()]
+    questions = figures.other_questions(items)
+    assert [q.code for q in questions] == ["transport", "visits", "remarks", "where", "_zone"]
+
+    def person(**others):
+        return figures.Respondent(
+            None, "diagnostic", "weekday_day", "woman", None, {}, None, others=others
+        )
+
+    five = [person(transport=["foot"], visits=v) for v in (1, 2, 3, 4, 10)]
+    summary = {s["code"]: s for s in figures.other_answers(five, questions)}
+    assert summary["transport"]["choices"] == [("bus", 0), ("foot", 5)]
+    assert (summary["visits"]["median"], summary["visits"]["high"]) == (3, 10)
+    few = {s["code"]: s for s in figures.other_answers(five[:4], questions)}
+    assert few["transport"] == {"code": "transport", "kind": "select_multiple", "n": 4}
+    built_in = figures.other_questions(list(domain.BUILT_IN_ITEMS))
+    assert domain.SOFT_MOBILITY_ITEM not in {q.code for q in built_in}
+    assert domain.CHANGES_ITEM not in {q.code for q in built_in}

@@ -24,6 +24,7 @@ USE, STAY, COMFORT, LEGITIMACY, NIGHT = DIMENSIONS = (
     "night_use",
 )
 MIN_DIMENSIONS = 3
+CHANGES_ITEM = "changes_since_works"  # free text: the appropriation page lists the latest
 # The dimensions' names, msgids (the pages and the exports translate them).
 DIMENSION_NAMES = {
     USE: N_("Use"),
@@ -247,7 +248,7 @@ BUILT_IN_ITEMS: tuple[Item, ...] = (
         ),
     ),
     Item(
-        "changes_since_works",
+        CHANGES_ITEM,
         Words(
             "Qu'est-ce qui a changé ici depuis les travaux ?",
             "What has changed here since the works?",

@@ -19,6 +19,7 @@ cached by the refresh job (services.appropriation_figures) and read by the pages
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -52,6 +53,8 @@ class Respondent:
     # « en sécurité » by day and after dark says what the index's comfort dimension averages.
     safe_day: str | None = None
     safe_dark: str | None = None
+    # The answers to the questions outside the index (other_questions), by item code.
+    others: Mapping[str, object] = field(default_factory=dict)
 
 
 def _index_figure(values: Sequence[float], seed: int) -> dict:
@@ -181,6 +184,51 @@ def figures_rechecks(respondents: Sequence[Respondent], population: str) -> dict
     return _rechecks(r for r in respondents if in_population(r, population))
 
 
+# Asked, outside the index, and summed up elsewhere on the page (their own figure, their texts).
+SHOWN_ELSEWHERE = frozenset({items.SOFT_MOBILITY_ITEM, items.CHANGES_ITEM})
+UNASKED = frozenset({"note", "image"})
+NUMBER_KINDS = frozenset({"integer", "decimal", "range"})
+
+
+def other_questions(questionnaire_items: Sequence[items.Item]) -> list[items.Item]:
+    """The questions a page shows outside the index: those without a dimension (a custom
+    form's without `walkapp::dimension`, the profile), in the questionnaire's order."""
+    return [
+        item
+        for item in questionnaire_items
+        if item.dimension is None and item.kind not in UNASKED and item.code not in SHOWN_ELSEWHERE
+    ]
+
+
+def other_answers(respondents: Sequence[Respondent], questions: Sequence[items.Item]) -> list[dict]:
+    """How each question outside the index was answered: its n, and for choices each choice's
+    count (a select_multiple's counts may sum above n), for numbers the median and range; typed
+    text and points are only counted (the export holds them). Below the minimum n, the n alone."""
+    out = []
+    for item in questions:
+        answers = [r.others[item.code] for r in respondents if r.others.get(item.code) is not None]
+        figure: dict = {"code": item.code, "kind": item.kind, "n": len(answers)}
+        if enough_people(len(answers)):
+            if item.kind in ("select_one", "select_multiple"):
+                counts = dict.fromkeys((c.code for c in item.choices), 0)
+                for answer in answers:
+                    for code in answer if isinstance(answer, list) else [answer]:
+                        counts[str(code)] = counts.get(str(code), 0) + 1
+                figure["choices"] = list(counts.items())
+            elif item.kind in NUMBER_KINDS:
+                numbers = sorted(float(a) for a in answers if _is_number(a))
+                figure["median"] = statistics.median(numbers) if numbers else None
+                figure["low"], figure["high"] = (
+                    (numbers[0], numbers[-1]) if numbers else (None, None)
+                )
+        out.append(figure)
+    return out
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def in_population(respondent: Respondent, population: str) -> bool:
     return population == "all" or respondent.gender == WOMEN
 
@@ -191,8 +239,10 @@ def figures(
     weights: Mapping[str, float] | None = None,
     population: str = "women",
     seed: int = SEED,
+    questions: Sequence[items.Item] = (),
 ) -> dict:
-    """Every figure of the appropriation pages for one population (see the module's doc)."""
+    """Every figure of the appropriation pages for one population (see the module's doc);
+    `questions`: those outside the index whose answers are summed up (other_questions)."""
     if population not in POPULATIONS:
         raise ValueError(f"population must be one of {POPULATIONS}")
     kept = [r for r in respondents if in_population(r, population)]
@@ -221,4 +271,5 @@ def figures(
         },
         "by": breakdowns,
         "rechecks": _rechecks(kept),
+        "other_questions": other_answers(kept, questions),
     }

@@ -205,6 +205,31 @@ def _rechecks(project_id: int, tallies: dict) -> list[dict]:
     return out
 
 
+def _other_questions(project_id: int, summaries: list[dict]) -> list[dict]:
+    """The questions outside the index with how they were answered, worded in the page's
+    language (a question the current questionnaire no longer has is left out)."""
+    questionnaire = service.current_questionnaire(project_id)
+    if questionnaire is None:
+        return []
+    asked = service.item_map(questionnaire)
+    language = str(get_locale() or "fr")[:2]
+    out = []
+    for summary in summaries:
+        item = asked.get(summary["code"])
+        if item is None:
+            continue
+        labels = {c.code: c.label(language) for c in item.choices}
+        out.append(
+            {
+                **summary,
+                "prompt": item.prompt(language) or item.code,
+                "enough": summary["n"] >= MIN_PEOPLE_FOR_FIGURE,
+                "choices": [(labels.get(c, c), n) for c, n in summary.get("choices", ())],
+            }
+        )
+    return out
+
+
 def _texts(project_id: int) -> list[SurveyAnswer]:
     return list(
         db.session.scalars(
@@ -212,7 +237,7 @@ def _texts(project_id: int) -> list[SurveyAnswer]:
             .join(Questionnaire, Questionnaire.id == SurveyAnswer.questionnaire_id)
             .where(
                 Questionnaire.project_id == project_id,
-                SurveyAnswer.answers["changes_since_works"].as_string() != "",
+                SurveyAnswer.answers[items.CHANGES_ITEM].as_string() != "",
             )
             .order_by(SurveyAnswer.id.desc())
             .limit(TEXTS_SHOWN)
@@ -245,6 +270,7 @@ def appropriation(project_id: int):
         zones=zones,
         rechecks=_rechecks(project.id, figures.get("rechecks", {})),
         texts=_texts(project.id),
+        other_questions=_other_questions(project.id, figures.get("other_questions", [])),
         can_refresh=may(project.id, EXPORT),
         dimensions=items.DIMENSIONS,
         dimension_name=dimension_name,

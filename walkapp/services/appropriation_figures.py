@@ -21,13 +21,16 @@ from ..domain import appropriation_figures as domain
 from ..domain.thresholds import enough_people
 from ..extensions import db, utcnow, write_intent
 from ..models import IndicatorCache, Participant, Questionnaire, SurveyAnswer
-from .appropriation import RECHECK_PREFIX, current_questionnaire
+from .appropriation import RECHECK_PREFIX, current_questionnaire, item_map
 
-FIGURES_VERSION = 2  # bump when the cached figures' shape changes: old rows are recomputed
+FIGURES_VERSION = 3  # bump when the cached figures' shape changes: old rows are recomputed
 
 
-def respondents(questionnaire_id: int) -> list[domain.Respondent]:
-    """The answers kept for the index (not the duplicates), with each respondent's profile."""
+def respondents(
+    questionnaire_id: int, others: frozenset[str] = frozenset()
+) -> list[domain.Respondent]:
+    """The answers kept for the index (not the duplicates), with each respondent's profile;
+    `others`: the codes of the questions outside the index whose answers are kept too."""
     rows = db.session.execute(
         sa.select(
             SurveyAnswer.zone_id,
@@ -57,6 +60,7 @@ def respondents(questionnaire_id: int) -> list[domain.Respondent]:
             rechecks={k: v for k, v in answers.items() if k.startswith(RECHECK_PREFIX)},
             safe_day=_text(answers.get("safe_alone_day")),
             safe_dark=_text(answers.get("safe_alone_dark")),
+            others={code: answers[code] for code in others if code in answers},
         )
         for zone_id, phase, slot, gender, age_band, scores, answers in rows
     ]
@@ -73,12 +77,15 @@ def compute(
     questionnaire = current_questionnaire(project_id)
     if questionnaire is None:
         return {}
-    people = respondents(questionnaire.id)
+    questions = domain.other_questions(list(item_map(questionnaire).values()))
+    people = respondents(questionnaire.id, frozenset(item.code for item in questions))
     out = {}
     for done, population in enumerate(domain.POPULATIONS):
         if progress:
             progress(done, len(domain.POPULATIONS))
-        figures = domain.figures(people, weights=questionnaire.weights, population=population)
+        figures = domain.figures(
+            people, weights=questionnaire.weights, population=population, questions=questions
+        )
         out[population] = {
             **figures,
             "version": FIGURES_VERSION,
