@@ -285,3 +285,13 @@ def test_a_report_without_follow_up_questions_says_so(app, make_walk):
     report_docx(report, out)
     text = [p.text for p in docx.Document(io.BytesIO(out.getvalue())).paragraphs]
     assert "No finding has a follow-up question in the appropriation survey yet." in text
+
+
+def test_a_reports_follow_up_answers_stop_at_its_periods_end(app, loop):
+    """A report of a past period counts the answers made by its end, not those since."""
+    from walkapp.services.appropriation_figures import recheck_results
+
+    first = loop.findings[0]
+    assert recheck_results(loop.project_id)[first].n == 5
+    earlier = recheck_results(loop.project_id, before=utcnow() - timedelta(hours=1))
+    assert earlier[first].n == 0 and earlier[first].dont_know == 0

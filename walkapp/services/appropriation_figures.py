@@ -27,11 +27,12 @@ FIGURES_VERSION = 3  # bump when the cached figures' shape changes: old rows are
 
 
 def respondents(
-    questionnaire_id: int, others: frozenset[str] = frozenset()
+    questionnaire_id: int, others: frozenset[str] = frozenset(), before: datetime | None = None
 ) -> list[domain.Respondent]:
     """The answers kept for the index (not the duplicates), with each respondent's profile;
-    `others`: the codes of the questions outside the index whose answers are kept too."""
-    rows = db.session.execute(
+    `others`: the codes of the questions outside the index whose answers are kept too;
+    `before`: only the answers made before then (a report's period end)."""
+    query = (
         sa.select(
             SurveyAnswer.zone_id,
             SurveyAnswer.phase,
@@ -48,6 +49,9 @@ def respondents(
         )
         .order_by(SurveyAnswer.id)
     )
+    if before is not None:
+        query = query.where(SurveyAnswer.recorded_at < before)
+    rows = db.session.execute(query)
     return [
         domain.Respondent(
             zone_id=zone_id,
@@ -164,14 +168,17 @@ class RecheckResult:
         return enough_people(self.n)
 
 
-def recheck_results(project_id: int, population: str = "women") -> dict[int, RecheckResult]:
+def recheck_results(
+    project_id: int, population: str = "women", before: datetime | None = None
+) -> dict[int, RecheckResult]:
     """Each finding's follow-up answers after the works, by finding id, read from the answers
-    (no cache: the annex and the report are built by jobs). Findings without a published
-    follow-up question are absent."""
+    (no cache: the annex and the report are built by jobs); `before`: the answers made before
+    then only (the report's period end). Findings without a published follow-up question are
+    absent."""
     questionnaire = current_questionnaire(project_id)
     if questionnaire is None or not questionnaire.rechecks:
         return {}
-    tallies = domain.figures_rechecks(respondents(questionnaire.id), population)
+    tallies = domain.figures_rechecks(respondents(questionnaire.id, before=before), population)
     out = {}
     for recheck in questionnaire.rechecks:
         if not recheck.published:

@@ -184,7 +184,9 @@ def _findings(
         return ()
     spots = _post_works_spots(project.id, period)
     surveys = _post_works_starts(project.id, period)
-    rechecks = answers_by_finding(recheck_results(project.id, population="women"), language)
+    rechecks = answers_by_finding(
+        recheck_results(project.id, population="women", before=period.end_utc), language
+    )
     result = []
     for number, finding in enumerate(findings, start=1):
         if not finding.created_at < period.end_utc:
