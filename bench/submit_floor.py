@@ -9,8 +9,10 @@ database: walkapp's `POST /api/v1/observations` (bearer token, validation, quota
 and bench/floor_app.py's `POST /floor` (one insert into a table of its own). Each client is a
 thread with a keep-alive connection sending spots back to back (closed loop) for S seconds after
 a warm-up second; the figures are p50/p95/p99 of the answers and the capacity (answers per
-second), then the ratios walkapp/floor for capacity and p95. walkapp's clients take turns over
-several participants each, so no token meets its spot limit.
+second) and where the machine's CPU went, per answer: the server's processes, the database's
+(PostgreSQL's; SQLite works inside the server) and the clients; then the ratios walkapp/floor
+for capacity and p95. walkapp's clients take turns over several participants each, so no token
+meets its spot limit.
 
 Full: SQLite and PostgreSQL (--database-url, default
 postgresql+psycopg://postgres@127.0.0.1:5432/bench — OWNED by the bench: its schema public is
@@ -38,7 +40,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from submit_load import (  # noqa: E402 (the sibling bench, importable once bench/ is on the path)
     HOST,
     Vocab,
-    children_cpu,
     free_port,
     join_everyone,
     percentile,
@@ -61,6 +62,7 @@ class Result:
     ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds in the window, by side
 
     @property
     def capacity(self) -> float:
@@ -68,6 +70,34 @@ class Result:
 
     def p(self, q: float) -> float:
         return percentile(self.ms, q)
+
+    def cpu_ms(self, side: str) -> float:
+        """CPU milliseconds per counted answer on one side (server, database, clients)."""
+        return 1000 * self.cpu.get(side, 0.0) / len(self.ms) if self.ms else float("nan")
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_side(server_group: int) -> dict[str, float]:
+    """CPU seconds used so far by the server's process group, PostgreSQL's processes and this
+    process (the clients' threads), read from /proc (live processes: gunicorn's workers)."""
+    sides = {"server": 0.0, "database": 0.0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        comm, rest = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :]
+        fields = rest.split()
+        seconds = (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+        if int(fields[2]) == server_group:
+            sides["server"] += seconds
+        elif comm.startswith("postgres"):
+            sides["database"] += seconds
+    own = os.times()
+    sides["clients"] = own.user + own.system
+    return sides
 
 
 # --- Servers ------------------------------------------------------------------------------------
@@ -150,7 +180,7 @@ def client(
         result.errors += errors
 
 
-def load(target: str, port: int, path: str, tokens: list[list[str]], vocab, clients, seconds):
+def load(target, port, path, tokens: list[list[str]], vocab, clients, seconds, server_group):
     result, lock = Result(target, clients), threading.Lock()
     t0 = time.monotonic()
     window = (t0 + WARMUP_S, t0 + WARMUP_S + seconds)
@@ -164,10 +194,14 @@ def load(target: str, port: int, path: str, tokens: list[list[str]], vocab, clie
     ]
     for thread in threads:
         thread.start()
+    time.sleep(max(0.0, window[0] - time.monotonic()))
+    cpu_before = cpu_by_side(server_group)
     for thread in threads:
         thread.join()
     # The window closes on the last request sent in it: measured to its end.
     result.seconds = max(time.monotonic(), window[1]) - window[0]
+    cpu_after = cpu_by_side(server_group)
+    result.cpu = {side: cpu_after[side] - cpu_before[side] for side in cpu_after}
     return result
 
 
@@ -202,7 +236,6 @@ def run_database(database_url: str | None, args, tmp: Path) -> tuple[list[Result
 
     port, log = free_port(), tmp / "walkapp.log"
     server = start_server(port, args.workers, args.threads, log)
-    cpu = children_cpu()
     try:
         wait_ready(port, "/api/v1/taxonomy", server, log)
         phones, vocab = join_everyone(port, join_code, most * per_client)
@@ -211,12 +244,13 @@ def run_database(database_url: str | None, args, tmp: Path) -> tuple[list[Result
         sent = 0
         for n in args.clients:
             share = [tokens[i::n] for i in range(n)]
-            result = load("walkapp", port, "/api/v1/observations", share, vocab, n, args.seconds)
+            result = load(
+                "walkapp", port, "/api/v1/observations", share, vocab, n, args.seconds, server.pid
+            )
             results.append(result)
             sent += len(result.ms)
     finally:
         stop_server(server)
-    walkapp_cpu = children_cpu() - cpu
     stored = count_rows(url, "observation") - before
     for line in server_trouble(log)[:5]:
         print(f"  walkapp log: {line}")
@@ -227,17 +261,15 @@ def run_database(database_url: str | None, args, tmp: Path) -> tuple[list[Result
 
     port, log = free_port(), tmp / "floor.log"
     server = start_floor(port, floor_url, args, log)
-    cpu = children_cpu()
     try:
         wait_ready(port, "/floor", server, log)
         sent = 0
         for n in args.clients:
-            result = load("floor", port, "/floor", [], vocab, n, args.seconds)
+            result = load("floor", port, "/floor", [], vocab, n, args.seconds, server.pid)
             results.append(result)
             sent += len(result.ms)
     finally:
         stop_server(server)
-    floor_cpu = children_cpu() - cpu
     stored = count_rows(floor_url, "floor_spot")
     for line in server_trouble(log)[:5]:
         print(f"  floor log: {line}")
@@ -247,7 +279,6 @@ def run_database(database_url: str | None, args, tmp: Path) -> tuple[list[Result
         ok = False
 
     report(database, results, args)
-    print(f"server cpu: walkapp {walkapp_cpu:.1f} s, floor {floor_cpu:.1f} s (whole lives)")
     for result in results:
         for error in result.errors[:3]:
             print(f"  {result.target} error: {error}")
@@ -262,12 +293,13 @@ def report(database: str, results: list[Result], args) -> None:
     )
     print(
         f"  {'target':8} {'clients':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-        f"{'n':>6}"
+        f"{'n':>6}   cpu ms per answer: server, database, clients"
     )
     for r in results:
         print(
             f"  {r.target:8} {r.clients:7d} {r.capacity:7.0f} {r.p(50):7.1f} {r.p(95):7.1f} "
-            f"{r.p(99):7.1f} {len(r.ms):6d}"
+            f"{r.p(99):7.1f} {len(r.ms):6d}   {r.cpu_ms('server'):5.2f} "
+            f"{r.cpu_ms('database'):5.2f} {r.cpu_ms('clients'):5.2f}"
         )
     by = {(r.target, r.clients): r for r in results}
     for n in args.clients:
