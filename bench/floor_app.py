@@ -4,9 +4,9 @@ POST /floor with a JSON spot: the row goes to a table of its own (`floor_spot`),
 the answer is a small JSON with its id (201). Nothing else: no token check, no validation, no
 unit of work. Whatever walkapp's submit costs above this is walkapp's own.
 
-The database comes from FLOOR_DATABASE_URL, with walkapp's engine rules (pool_pre_ping; on
-SQLite: WAL, synchronous=NORMAL, busy_timeout, BEGIN IMMEDIATE for the write), so that the two
-compare on the same ground. Served by gunicorn with `walkapp serve`'s settings:
+The database comes from FLOOR_DATABASE_URL, with walkapp's engine rules (pool_pre_ping, a pool of
+10; on SQLite: WAL, synchronous=NORMAL, busy_timeout, BEGIN IMMEDIATE for the write), so that the
+two compare on the same ground. Served by gunicorn with `walkapp serve`'s settings:
 
     FLOOR_DATABASE_URL=sqlite:////tmp/floor.db gunicorn -k gthread --workers 2 --threads 8 \\
         --keep-alive 75 --access-logfile - --chdir bench floor_app:app
@@ -41,7 +41,7 @@ floor_spot = sa.Table(
 
 
 def make_engine(url: str) -> sa.Engine:
-    engine = sa.create_engine(url, pool_pre_ping=True)
+    engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10)  # walkapp's DB_POOL_SIZE
     if engine.dialect.name == "sqlite":
 
         @sa.event.listens_for(engine, "connect")

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from walkapp import create_app
 from walkapp.cli import main
-from walkapp.config import settings_from_env
+from walkapp.config import DB_POOL_SIZE, engine_options, settings_from_env
 from walkapp.extensions import db
 from walkapp.models import User
 
@@ -63,3 +63,14 @@ def test_create_user_command(app, runner):
     user = db.session.scalar(sa.select(User))
     assert user.email == "planner@example.fr" and user.role == "admin"
     assert user.check_password("a-long-password") and "a-long-password" not in user.password_hash
+
+
+@pytest.mark.db
+def test_each_process_keeps_a_connection_per_server_thread(app):
+    """Beyond the pool's size a thread of `walkapp serve` would open a connection per request."""
+    assert db.engine.pool.size() == DB_POOL_SIZE >= 8
+
+
+def test_an_in_memory_sqlite_gets_no_pool_size():
+    assert "pool_size" not in engine_options("sqlite://", {"pool_pre_ping": True})
+    assert engine_options("sqlite:////tmp/w.db", {})["pool_size"] == DB_POOL_SIZE

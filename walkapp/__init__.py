@@ -30,7 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     from .api import bp as api_bp
     from .api import json_http_error
-    from .config import default_settings, persistent_secret_key, settings_from_env
+    from .config import default_settings, engine_options, persistent_secret_key, settings_from_env
     from .error_messages import error_body
     from .extensions import IdConverter, csrf, db, login_manager, migrate
     from .ratelimit import LIMITER_KEY, FailureLimiter, Limit, store_from_uri
@@ -58,6 +58,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(default_settings(instance_path))
     app.config.update(settings_from_env())
     app.config.update(config)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    )
     if app.config["TRUSTED_PROXIES"]:
         # Behind N reverse proxies: the phone's address (failure limits), https (Secure cookie,
         # HSTS) and host come from their X-Forwarded-* headers, never from anyone else's.

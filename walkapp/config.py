@@ -8,6 +8,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
+
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = "&copy; OpenStreetMap contributors"
 
@@ -143,6 +145,20 @@ def settings_from_env(environ: os._Environ | dict | None = None) -> dict[str, ob
     if env.get("WALKAPP_SECRET_KEY"):
         settings["SECRET_KEY"] = env["WALKAPP_SECRET_KEY"]
     return settings
+
+
+# Connections each process keeps open: one per thread of `walkapp serve` (8) and a few more. With
+# SQLAlchemy's default (5), the threads beyond it opened and closed a connection per request
+# under load: a new PostgreSQL backend each time (bench/submit_floor.py).
+DB_POOL_SIZE = 10
+
+
+def engine_options(uri: str, options: dict) -> dict:
+    """`options` with the pool's size, for a database that has a pool of connections (not an
+    in-memory SQLite, one connection for all)."""
+    url = sa.engine.make_url(uri)
+    in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+    return options if in_memory else {"pool_size": DB_POOL_SIZE, **options}
 
 
 def default_settings(instance_path: str) -> dict[str, object]:
