@@ -234,6 +234,62 @@ def test_a_reads_first_unit_holds_the_write_lock_for_its_write_alone(
     assert row_counts()["audit_event"] == 1
 
 
+def _audit_rows_elsewhere() -> int:
+    """Counted on another connection of the pool, in plain SQL (no unit's begin rules)."""
+    other = db.engine.raw_connection()
+    try:
+        cursor = other.cursor()
+        cursor.execute("SELECT count(*) FROM audit_event")
+        return cursor.fetchone()[0]
+    finally:
+        other.close()
+
+
+def test_a_reads_first_unit_reads_and_writes_one_statement_without_a_transaction(app, client):
+    """Its connection commits each statement as it runs (PostgreSQL in autocommit: no BEGIN and
+    COMMIT round trips): a one-statement write is stored once the statement returns."""
+    seen: dict[str, object] = {}
+
+    @unit_of_work.reads_first
+    def one_statement():
+        db.session.scalar(sa.select(sa.func.count(Participant.id)))
+        seen["autocommits"] = unit_of_work.autocommits(db.session.connection())
+        with unit_of_work.write_phase(one_statement=True):
+            db.session.connection().execute(
+                sa.insert(AuditEvent), {"action": "edit", "target_type": "observation"}
+            )
+            seen["stored_as_it_ran"] = _audit_rows_elsewhere()
+        return "written"
+
+    app.add_url_rule("/test-unit/one-statement", "one_statement", one_statement, methods=["POST"])
+    assert client.post("/test-unit/one-statement").status_code == 200
+    assert seen == {"autocommits": True, "stored_as_it_ran": 1}
+    assert row_counts()["audit_event"] == 1
+
+
+def test_a_reads_first_units_write_of_several_statements_is_one_transaction(app, client):
+    """On the connection that commits each statement, a write phase begins a transaction of its
+    own: nothing of it is seen before it ends, and a refusal in it undoes all of it."""
+    seen: dict[str, int] = {}
+
+    @unit_of_work.reads_first
+    def two_statements_then_refused():
+        db.session.scalar(sa.select(sa.func.count(Participant.id)))
+        with unit_of_work.write_phase():
+            audit.record("edit", "observation", "1", user_id=None)
+            audit.record("edit", "observation", "2", user_id=None)
+            db.session.flush()
+            seen["seen_elsewhere"] = _audit_rows_elsewhere()
+            raise Conflict({"walk": "walk_closed"})
+
+    app.add_url_rule(
+        "/test-unit/two-statements", "two_statements", two_statements_then_refused, methods=["POST"]
+    )
+    assert client.post("/test-unit/two-statements").status_code == 409
+    assert seen == {"seen_elsewhere": 0}
+    assert row_counts()["audit_event"] == 0
+
+
 def test_a_spot_sent_again_after_its_walk_closed_is_answered_as_stored(app, client, spot):
     """A phone that lost the answer resends after the close: told it is stored, not refused
     (the phone would otherwise keep it forever, or drop a spot the server has)."""

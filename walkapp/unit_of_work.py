@@ -21,15 +21,18 @@ with "database is locked" when it writes. The mark is an attribute of the view f
 ``@writes`` goes either below or above it.
 
 A unit that reads a lot before one short write (a spot's submit, the hot path of a walk) is
-marked `reads_first` instead, and does its write in `with write_phase():`. On SQLite its reads
-run outside any transaction (each statement its own snapshot); the block begins one with
-``BEGIN IMMEDIATE`` and the unit commits when the block ends — before the view builds its
-answer — so the write lock is held for the write alone (with every request holding it from its
-start to its answer, requests queued behind each other's reads and serialisation, and a thread
-holding it could wait for Python's GIL while the others slept on the lock). What the reads
-found may be a millisecond old when the write lands: fine for the checks they serve (quota, walk
-state), and the write itself is guarded by the database (a unique key). A refusal raised after
-the block cannot undo the write: the block is the unit's last write.
+marked `reads_first` instead, and does its write in `with write_phase():`. Its reads run
+outside any transaction (each statement its own snapshot; PostgreSQL's connection in
+autocommit); the block begins one (SQLite: ``BEGIN IMMEDIATE``) and the unit commits when the
+block ends — before the view builds its answer — so the write lock is held for the write alone
+(with every request holding it from its start to its answer, requests queued behind each
+other's reads and serialisation, and a thread holding it could wait for Python's GIL while the
+others slept on the lock). A write of one statement (`write_phase(one_statement=True)`) begins
+none: the statement commits as it runs — SQLite's lock taken and freed within the one call that
+runs it, no Python code in between — and PostgreSQL spends no BEGIN and COMMIT round trips.
+What the reads found may be a millisecond old when the write lands: fine for the checks they
+serve (quota, walk state), and the write itself is guarded by the database (a unique key). A
+refusal raised after the block cannot undo the write: the block is the unit's last write.
 
 Writes that must survive a refusal (failed sign-in and join-code counters) are not in the
 database's unit: they go to the rate limiter's own store (walkapp.ratelimit), written at once.
@@ -45,6 +48,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from flask import Flask, request
 
 from .extensions import db, reads_first_intent, write_intent
@@ -70,21 +74,23 @@ def reads_first(view: V) -> V:
 
 
 @contextmanager
-def write_phase() -> Iterator[None]:
-    """The current unit's write (see the module's docstring). In a `reads_first` unit: SQLite
-    takes its write lock (BEGIN IMMEDIATE) as the block begins, and the unit commits as it
-    ends. Elsewhere (a unit that writes from its start, a test's own session): the block is
+def write_phase(*, one_statement: bool = False) -> Iterator[None]:
+    """The current unit's write (see the module's docstring). In a `reads_first` unit the block
+    begins a transaction — SQLite takes its write lock (BEGIN IMMEDIATE) — and the unit commits
+    as it ends. `one_statement`: the block runs a single statement, which needs no transaction
+    of its own: on a connection that commits each statement as it runs (see `unit`) it begins
+    none. Elsewhere (a unit that writes from its start, a test's own session): the block is
     part of the transaction, committed by its unit as usual."""
     current = _current.get()
     if write_intent.get() or current is None or not current.reads_first:
         yield
         return
-    if db.session.get_bind().dialect.name == "sqlite":
-        connection = db.session.connection()
-        # A test's session may share the request's and hold a deferred transaction already:
-        # it goes on (and commits with the block), as in any unit that did not read first.
-        if not connection.connection.driver_connection.in_transaction:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection = db.session.connection()
+    # A test's session may share the request's and hold a transaction already: it goes on (and
+    # commits with the block), as in any unit that did not read first.
+    if not one_statement and autocommits(connection):
+        sqlite = connection.dialect.name == "sqlite"
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if sqlite else "BEGIN")
     _declare(True)
     yield
     _commit(current)
@@ -152,6 +158,8 @@ def unit(*, write: bool = True, reads_first: bool = False) -> Iterator[Unit]:
     current = Unit(reads_first=reads_first)
     token = _current.set(current)
     _declare(write and not reads_first, reads_first)
+    if reads_first and not db.session().in_transaction():
+        _commit_each_statement()
     try:
         try:
             yield current
@@ -165,13 +173,36 @@ def unit(*, write: bool = True, reads_first: bool = False) -> Iterator[Unit]:
         _current.reset(token)
 
 
+def _commit_each_statement() -> None:
+    """A reads-first unit's connection commits each statement as it runs: its reads need no
+    transaction (each sees the latest commit, as under READ COMMITTED) and a write of one
+    statement is its own. PostgreSQL in autocommit, sparing the BEGIN and COMMIT round trips;
+    SQLite is so already (extensions._sqlite_on_begin begins nothing for such a unit)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def autocommits(connection: sa.Connection) -> bool:
+    """Whether `connection`'s statements each commit as they run (no transaction is open and
+    none will begin unasked)."""
+    driver = connection.connection.driver_connection
+    if connection.dialect.name == "sqlite":
+        return not driver.in_transaction  # isolation_level None: nothing begins unasked
+    return bool(driver.autocommit)
+
+
 def _end(current: Unit) -> None:
     if current.failed:
         db.session.rollback()
         _forget_intents()
         _run(current.on_rollback)
         return
-    _commit(current)
+    session = db.session()
+    if session.in_transaction() or session.new or session.dirty or session.deleted:
+        _commit(current)
+        return
+    # Nothing since the last commit (a reads-first unit's write phase): no commit to ask for.
+    _committed(current)
 
 
 def _commit(current: Unit) -> None:
@@ -186,6 +217,10 @@ def _commit(current: Unit) -> None:
         raise
     finally:
         committing.reset(token)
+    _committed(current)
+
+
+def _committed(current: Unit) -> None:
     _forget_intents()
     done, current.on_commit, current.on_rollback = current.on_commit, [], []
     _run(done)

@@ -92,7 +92,7 @@ def photo_ref(photo: Photo) -> dict:
     }
 
 
-def observation_dict(obs: Observation) -> dict:
+def observation_dict(obs: Observation | capture.NewSpot) -> dict:
     offset = timezone(timedelta(minutes=obs.utc_offset_minutes))
     return {
         "id": obs.uuid,

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -253,7 +254,7 @@ def apply_fields(obs: Observation, walk: Walk, fields: dict[str, Any]) -> None:
 
 
 def _apply(
-    obs: Observation,
+    obs: Observation | NewSpot,
     fields: dict[str, Any],
     walk_id: int,
     timezone: str,
@@ -289,7 +290,7 @@ def _apply(
     obs.time_slot = time_slot(local, obs.light_condition)
 
 
-def _at_old_default(obs: Observation, walk_of: Callable[[], Walk]) -> bool:
+def _at_old_default(obs: Observation | NewSpot, walk_of: Callable[[], Walk]) -> bool:
     """An old app's spot at the walk's "centre": the default it used when it had no position."""
     if obs.accuracy_m is not None:
         return False  # no query for the walk: a default never had an accuracy
@@ -308,7 +309,7 @@ def _same_content(obs: Observation, fields: dict[str, Any]) -> bool:
 
 def submit_observation(
     caller: Caller, fields: dict[str, Any], *, late_sync: timedelta
-) -> tuple[Observation, bool]:
+) -> tuple[Observation | NewSpot, bool]:
     """Store a spot; the same client id again with the same content returns the stored one
     (and spends nothing of the token's limits: `caller.spot_wait`).
 
@@ -328,7 +329,7 @@ def submit_observation(
         if (existing := _stored(obs_uuid)) is not None:
             return _replayed(existing, caller, fields), False
         raise
-    with unit_of_work.write_phase():
+    with unit_of_work.write_phase(one_statement=True):
         inserted = _insert_new(obs)
     if inserted is None:
         # Stored already: a resend (or the same spot sent twice at once).
@@ -341,16 +342,15 @@ def submit_observation(
 
 def _new_spot(
     caller: Caller, obs_uuid: uuid.UUID, fields: dict[str, Any], late_sync: timedelta
-) -> Observation:
+) -> NewSpot:
     """The spot to insert (not in the session), once the token and the walk may take it."""
     quotas.check_spot_wait(caller.spot_wait)
     check_recorded_at(caller.walk_status, caller.walk_closed_at, fields["recorded_at"], late_sync)
-    obs = Observation(
+    obs = NewSpot(
         uuid=obs_uuid,
         participant_id=caller.participant_id,
         walk_id=caller.walk_id,
         received_at=utcnow(),
-        photos=[],  # known empty: answering needs no query
     )
     _apply(
         obs, fields, caller.walk_id, caller.timezone, lambda: db.session.get(Walk, caller.walk_id)
@@ -364,22 +364,44 @@ def _stored(obs_uuid: uuid.UUID) -> Observation | None:
 
 
 _COLUMNS = frozenset(column.key for column in Observation.__table__.columns) - {"id"}
+
+
+class NewSpot(SimpleNamespace):
+    """A spot about to be inserted, read like an `Observation` (by `_apply` and the answer): the
+    attributes set are its row's values, the columns' defaults fill the others. No ORM instance
+    on the hot path: building one and its attribute events cost more than the insert itself."""
+
+    id: int | None = None
+    updated_at: datetime | None = None
+    photos: tuple = ()  # a new spot has none yet: answering needs no query
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _COLUMNS:
+            return None  # a column not set (yet): what an Observation reads before its flush
+        raise AttributeError(name)
+
+
+# SQLite: no RETURNING, so that the statement ends (and, committing as it runs, frees the write
+# lock) within the one call that runs it; the new row's id is the connection's last rowid.
 _INSERT = {
-    dialect: insert(Observation.__table__)
+    "sqlite": sqlite_insert(Observation.__table__).on_conflict_do_nothing(index_elements=["uuid"]),
+    "postgresql": postgresql_insert(Observation.__table__)
     .on_conflict_do_nothing(index_elements=["uuid"])
-    .returning(Observation.__table__.c.id)
-    for dialect, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+    .returning(Observation.__table__.c.id),
 }
 
 
-def _insert_new(obs: Observation) -> int | None:
-    """INSERT … ON CONFLICT (uuid) DO NOTHING RETURNING id: the new row's id, or None when a
-    spot of that client id is stored already (SQLite 3.35+ and PostgreSQL speak the same).
-    One statement built once, its values as parameters: compiled once per set of columns."""
-    # The attributes set on the new spot; the columns' defaults fill the others, as the ORM does.
+def _insert_new(obs: NewSpot) -> int | None:
+    """INSERT … ON CONFLICT (uuid) DO NOTHING: the new row's id, or None when a spot of that
+    client id is stored already (SQLite 3.35+ and PostgreSQL speak the same). One statement
+    built once, its values as parameters: compiled once per set of columns."""
     values = {key: value for key, value in vars(obs).items() if key in _COLUMNS}
-    statement = _INSERT[db.session.get_bind().dialect.name]
-    obs.id = db.session.connection().execute(statement, values).scalar()
+    connection = db.session.connection()
+    result = connection.execute(_INSERT[connection.dialect.name], values)
+    if connection.dialect.name == "sqlite":
+        obs.id = result.lastrowid if result.rowcount == 1 else None
+    else:
+        obs.id = result.scalar()
     return obs.id
 
 
