@@ -12,6 +12,7 @@ Each test is in one tier, `unit`, `db` or `browser` (tests/tiers.py); Hypothesis
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from collections import Counter
@@ -48,6 +49,10 @@ settings.register_profile(
     print_blob=True,
 )
 settings.load_profile("walkapp")
+
+# The request lines propagate to pytest's capture (caplog, and the report of a failed test)
+# rather than to request_log's writer thread, which would print them outside any capture.
+logging.getLogger("walkapp.requests").addHandler(logging.NullHandler())
 
 
 def _databases() -> list[str]:

@@ -7,6 +7,7 @@ import logging
 import re
 import shutil
 import subprocess
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from planner_users import login, make_user
 from walkapp import create_app
 from walkapp.extensions import db, utcnow
 from walkapp.health import migration_heads
+from walkapp.request_log import LineWriter
 
 # --- /healthz -----------------------------------------------------------------------------------
 
@@ -221,6 +223,37 @@ def test_a_failed_request_is_logged_with_its_status(client, caplog):
     (line,) = request_lines(caplog)
     assert (line["route"], line["status"]) == ("/api/v1/observations", "401")
     assert "not-a-token" not in line.string
+
+
+def test_the_lines_reach_stderr_from_the_writer_thread_whole_and_in_order(capsys):
+    writer = LineWriter()
+    logger = logging.getLogger("test-line-writer")
+    logger.propagate = False  # this writer's lines alone
+    logger.addHandler(writer)
+    try:
+        for n in range(50):
+            logger.warning("request_id=%d status=201", n)
+        deadline = time.monotonic() + 10
+        written = ""
+        while written.count("\n") < 50 and time.monotonic() < deadline:
+            time.sleep(0.01)  # no flush: the writer thread writes them
+            written += capsys.readouterr().err
+    finally:
+        logger.removeHandler(writer)
+    lines = [line for line in written.splitlines() if "in test_health_and_logs:" in line]
+    assert [int(re.search(r"request_id=(\d+)", line)[1]) for line in lines] == list(range(50))
+    assert all(re.fullmatch(r"\[.+\] WARNING in test_health_and_logs: .+", line) for line in lines)
+
+
+def test_a_flush_returns_once_the_queued_lines_are_written(capsys):
+    writer = LineWriter()
+    for n in range(20):
+        writer.handle(logging.LogRecord("walkapp.requests", 20, __file__, 1, f"n={n}", None, None))
+    writer.flush()  # what the process's exit does (atexit)
+    written = capsys.readouterr().err
+    assert [line.rsplit(" ", 1)[1] for line in written.splitlines()] == [
+        f"n={n}" for n in range(20)
+    ]
 
 
 # --- docs/nginx.conf ----------------------------------------------------------------------------

@@ -14,15 +14,27 @@ logs); either way it is sent back as ``X-Request-Id``. The fields are also the r
 attributes (``request_id``, ``method``, ``route``, ``status``, ``duration_ms``) for a structured
 handler.
 
-The logger is at INFO and propagates to the app's logger (``walkapp``), whose handler Flask
-installs (the server's error stream: gunicorn's error log under `walkapp serve`). The app factory
-installs it (`init_app`), first before every request and last after it.
+The logger is at INFO, with a handler of its own (`LineWriter`) that writes to stderr (gunicorn's
+error log under `walkapp serve`), and does not propagate — unless it has a handler already when
+the app is made (a structured handler of the deployment, or the test suite's), which it keeps.
+The request's thread only formats its line and queues it; a thread of its own writes what has
+queued up, several lines per write under load. A write on the request's thread would hand
+Python's lock to the other threads and wait to get it back, at every request: measured under
+gunicorn (bench/submit_floor.py), about a fifth of the spot submit's CPU. A line still queued when
+the process is killed is lost; a line of a normal exit is written first.
+
+The app factory installs it (`init_app`), first before every request and last after it.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import queue
 import re
+import sys
+import threading
 import time
 import uuid
 
@@ -68,10 +80,84 @@ def _finish(response):
     return response
 
 
+class LineWriter(logging.Handler):
+    """Formats each record on the caller's thread and queues the line; a writer thread of the
+    process writes the lines queued so far to stderr, in one write (see the module docstring)."""
+
+    FORMAT = "[%(asctime)s] %(levelname)s in %(module)s: %(message)s"  # Flask's own
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter(self.FORMAT))
+        self._forget()
+        os.register_at_fork(after_in_child=self._forget)  # the parent's lines are its own
+        atexit.register(self.flush)
+
+    def _forget(self) -> None:
+        self._queue: queue.SimpleQueue[str | threading.Event] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        # No handler lock: the queue is thread-safe, and the formatting needs none.
+        if not self.filter(record):
+            return False
+        if self._writer is None:
+            self._start_writer()
+        self._queue.put(self.format(record) + "\n")
+        return True
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.handle(record)
+
+    _starting = threading.Lock()
+
+    def _start_writer(self) -> None:
+        with self._starting:
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._run, name="request-log", daemon=True)
+                self._writer.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while True:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._write("".join(item for item in batch if isinstance(item, str)))
+            for item in batch:
+                if isinstance(item, threading.Event):
+                    item.set()  # a flush waits for the lines queued before it
+
+    def flush(self) -> None:
+        """Return once the lines queued so far are written (the process's exit waits for them)."""
+        if self._writer is None:
+            return
+        written = threading.Event()
+        self._queue.put(written)
+        written.wait(timeout=5)
+
+    @staticmethod
+    def _write(text: str) -> None:
+        if not text:
+            return
+        try:
+            sys.stderr.write(text)  # looked up each time: tests swap it
+            sys.stderr.flush()
+        except (OSError, ValueError):  # stderr closed: nowhere to write the lines
+            pass
+
+
+_writer = LineWriter()
+
+
 def init_app(app: Flask) -> None:
     if log.level == logging.NOTSET:
         log.setLevel(logging.INFO)
-    app.logger  # noqa: B018 (Flask installs its handler on first use, where our lines propagate)
+    if not log.handlers:  # else a deployment's structured handler, or the tests' capture
+        log.addHandler(_writer)
+        log.propagate = False  # the app's handler would write each line again, on the spot
     # First before any other hook (the clock starts before the session is read), last after
     # every other (after-request hooks run in reverse order of registration).
     app.before_request_funcs.setdefault(None, []).insert(0, _start)
