@@ -11,12 +11,15 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from conftest import auth
+from hypothesis import given
+from hypothesis import strategies as st
 from planner_users import PASSWORD, login, make_user
 from test_planner_events import Team, form_data, team  # noqa: F401 (fixture)
 from test_planner_live import proxy_form
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from walkapp.domain import json_limits
 from walkapp.domain.json_limits import json_shape_problem
 from walkapp.domain.rules import has_control_characters
 from walkapp.extensions import db, utcnow
@@ -82,6 +85,20 @@ def test_json_shape_counts_nesting_outside_strings_and_honours_escapes():
         "too_many_items"
     )
     assert json_shape_problem(b'"unterminated [[[[', max_depth=1, max_items=1) is None
+
+
+@given(
+    st.text(alphabet='[]{},"\\ a1', max_size=40),
+    st.integers(min_value=0, max_value=6),
+    st.integers(min_value=0, max_value=12),
+)
+def test_json_shape_skips_its_scan_only_where_the_scan_finds_nothing(text, depth, items):
+    for raw in (text, text.encode()):
+        if json_limits._surely_within(raw, depth, items):
+            assert json_limits._scan(raw, depth, items) is None
+        assert json_shape_problem(raw, max_depth=depth, max_items=items) == json_limits._scan(
+            raw, depth, items
+        )
 
 
 def test_control_characters_rule():

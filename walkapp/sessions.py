@@ -24,10 +24,12 @@ class WalkSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, whose age limit is lifted for a kept session (KEEP_KEY)."""
 
     def open_session(self, app, request):
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value and app.secret_key:
+            return self.session_class()  # a phone's API call: no serializer to build
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return None
-        value = request.cookies.get(self.get_cookie_name(app))
         if not value:
             return self.session_class()
         try:

@@ -22,6 +22,12 @@ def json_shape_problem(
     """``"too_deep"`` when arrays and objects nest deeper than `max_depth`, ``"too_many_items"``
     when the text holds more than `max_items` values and keys (each container and each comma
     counts), None otherwise (which says nothing of whether it is valid JSON)."""
+    if _surely_within(raw, max_depth, max_items):
+        return None
+    return _scan(raw, max_depth, max_items)
+
+
+def _scan(raw: str | bytes | bytearray, max_depth: int, max_items: int) -> str | None:
     if isinstance(raw, str):
         tokens = (m.group() for m in _TOKENS_STR.finditer(raw))
     else:
@@ -43,3 +49,14 @@ def json_shape_problem(
         if items > max_items:
             return "too_many_items"
     return None
+
+
+def _surely_within(raw: str | bytes | bytearray, max_depth: int, max_items: int) -> bool:
+    """Counted without the scan, strings included: no more openings than `max_depth` cannot nest
+    deeper, and no more openings and commas than `max_items` cannot be more items (a spot's body,
+    a few dozen of each, needs no scan)."""
+    if isinstance(raw, str):
+        openings, commas = raw.count("[") + raw.count("{"), raw.count(",")
+    else:
+        openings, commas = raw.count(b"[") + raw.count(b"{"), raw.count(b",")
+    return openings <= max_depth and openings + commas <= max_items

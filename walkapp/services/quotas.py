@@ -8,6 +8,7 @@ stores nothing new, spends nothing.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,12 +30,18 @@ class TokenLimits:
 
     @classmethod
     def from_config(cls, config) -> TokenLimits:
-        return cls(
-            spots=Limit.parse(config["SPOT_LIMIT"]),
-            photos=Limit.parse(config["PHOTO_LIMIT"]),
-            photo_bytes=int(config["PHOTO_QUOTA_MB"] * 1024 * 1024),
-            track_points=int(config["TRACK_POINT_QUOTA"]),
-        )
+        keys = ("SPOT_LIMIT", "PHOTO_LIMIT", "PHOTO_QUOTA_MB", "TRACK_POINT_QUOTA")
+        return _token_limits(*(config[key] for key in keys))
+
+
+@functools.lru_cache(maxsize=16)  # parsed once per setting, not at every spot's submit
+def _token_limits(spots: str, photos: str, photo_mb: float, track_points: int) -> TokenLimits:
+    return TokenLimits(
+        spots=Limit.parse(spots),
+        photos=Limit.parse(photos),
+        photo_bytes=int(photo_mb * 1024 * 1024),
+        track_points=int(track_points),
+    )
 
 
 def _retry_after(column, where, limit: Limit) -> int:
