@@ -227,9 +227,8 @@ class Observation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Made by the client once, at capture: retries of the same spot never duplicate it.
     uuid: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True)
-    participant_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("participant.id", ondelete="CASCADE"), index=True
-    )
+    # Her spots are found by ix_observation_participant_received (participant_id first).
+    participant_id: Mapped[int] = mapped_column(sa.ForeignKey("participant.id", ondelete="CASCADE"))
     walk_id: Mapped[int] = mapped_column(sa.ForeignKey("walk.id", ondelete="CASCADE"))
     lat: Mapped[float]
     lon: Mapped[float]
