@@ -18,10 +18,12 @@ The logger is at INFO, with a handler of its own (`LineWriter`) that writes to s
 error log under `walkapp serve`), and does not propagate — unless it has a handler already when
 the app is made (a structured handler of the deployment, or the test suite's), which it keeps.
 The request's thread only formats its line and queues it; a thread of its own writes what has
-queued up, several lines per write under load. A write on the request's thread would hand
-Python's lock to the other threads and wait to get it back, at every request: measured under
-gunicorn (bench/submit_floor.py), about a fifth of the spot submit's CPU. A line still queued when
-the process is killed is lost; a line of a normal exit is written first.
+queued up in one write, woken by the first line and then gathering for `LineWriter.GATHER`
+seconds. A write on the request's thread would hand Python's lock to the other threads and wait
+to get it back, at every request: measured under gunicorn (bench/submit_floor.py), about a fifth
+of the spot submit's CPU; a writer woken by every line costs the same lock hand-over (about 0.3 ms
+a request, bench/submit_profile.py). A line still queued when the process is killed is lost; a
+line of a normal exit is written first.
 
 The app factory installs it (`init_app`), first before every request and last after it.
 """
@@ -85,6 +87,8 @@ class LineWriter(logging.Handler):
     process writes the lines queued so far to stderr, in one write (see the module docstring)."""
 
     FORMAT = "[%(asctime)s] %(levelname)s in %(module)s: %(message)s"  # Flask's own
+    GATHER = 0.05  # seconds: a line reaches the log this late at most, a flush waits as long
+    _starting = threading.Lock()  # one writer thread, however many requests log at once
 
     def __init__(self) -> None:
         super().__init__()
@@ -109,8 +113,6 @@ class LineWriter(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         self.handle(record)
 
-    _starting = threading.Lock()
-
     def _start_writer(self) -> None:
         with self._starting:
             if self._writer is None:
@@ -119,7 +121,8 @@ class LineWriter(logging.Handler):
 
     def _run(self) -> None:
         while True:
-            batch = [self._queue.get()]
+            batch = [self._queue.get()]  # idle, the thread sleeps until a line comes
+            time.sleep(self.GATHER)  # and lets the lines of the next moments join it
             while True:
                 try:
                     batch.append(self._queue.get_nowait())
