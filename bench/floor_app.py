@@ -9,7 +9,7 @@ The database comes from FLOOR_DATABASE_URL, with walkapp's engine rules (pool_pr
 two compare on the same ground. Served by gunicorn with `walkapp serve`'s settings:
 
     FLOOR_DATABASE_URL=sqlite:////tmp/floor.db gunicorn -k gthread --workers 2 --threads 8 \\
-        --keep-alive 75 --access-logfile - --chdir bench floor_app:app
+        --keep-alive 75 --reuse-port --access-logfile - --chdir bench floor_app:app
 
 `create_table(url)` makes the table (the bench calls it before starting the server).
 """

@@ -67,6 +67,11 @@ def serve(host, port, workers, threads, keepalive, certfile, keyfile):
             self.cfg.set("threads", threads)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("keepalive", keepalive)
+            # A listening socket per worker: the kernel deals new connections out evenly. On
+            # one shared socket, the worker that wakes first takes most of a burst (8 of 50
+            # phones on one worker, 42 on the other, seen in bench/submit_floor.py), and a
+            # phone keeps its connection, and its worker, for the whole walk.
+            self.cfg.set("reuse_port", True)
             # No access log: its lines hold the path and the query string (join codes, spot
             # ids). walkapp logs each request itself, without them (request_log.py).
             self.cfg.set("accesslog", None)
