@@ -1,14 +1,18 @@
 """walkapp's spot submit beside its floor: a bare Flask endpoint doing one SQLAlchemy insert.
 
 Usage: python bench/submit_floor.py [--quick] [--database sqlite|postgresql|both]
-                                    [--clients 4,50] [--seconds S] [--database-url URL]
+                                    [--clients 4,50] [--seconds S] [--rounds R]
+                                    [--database-url URL]
 
 Both run under gunicorn with `walkapp serve`'s settings (gthread, --workers, --threads,
-keep-alive 75, access log on) in the same run, one after the other, on the same kind of
-database: walkapp's `POST /api/v1/observations` (bearer token, validation, quota, unit of work)
-and bench/floor_app.py's `POST /floor` (one insert into a table of its own). Each client is a
-thread with a keep-alive connection sending spots back to back (closed loop) for S seconds after
-a warm-up second; the figures are p50/p95/p99 of the answers and the capacity (answers per
+keep-alive 75, a listening socket per worker, a log line per request) at the same time, on the
+same kind of database: walkapp's `POST /api/v1/observations` (bearer token, validation, quota,
+unit of work) and bench/floor_app.py's `POST /floor` (one insert into a table of its own). Each
+client is a thread with a keep-alive connection sending spots back to back (closed loop). A
+figure's S seconds are measured in --rounds slices, walkapp's and the floor's in turn, each after
+half a second of warm-up: a machine whose speed drifts (a shared one does, by a third from one
+minute to the next) slows both alike, and each slice deals its new connections out to the
+workers afresh. The figures are p50/p95/p99 of the answers and the capacity (answers per
 second) and where the machine's CPU went, per answer: the server's processes, the database's
 (PostgreSQL's; SQLite works inside the server) and the clients; then the ratios walkapp/floor
 for capacity and p95. walkapp's clients take turns over several participants each, so no token
@@ -52,7 +56,7 @@ from submit_load import (  # noqa: E402 (the sibling bench, importable once benc
 
 BENCH = Path(__file__).resolve().parent
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
-WARMUP_S = 1.0
+WARMUP_S = 0.5  # per slice
 
 
 @dataclass
@@ -70,6 +74,13 @@ class Result:
 
     def p(self, q: float) -> float:
         return percentile(self.ms, q)
+
+    def add(self, other: Result) -> None:
+        self.ms += other.ms
+        self.errors += other.errors
+        self.seconds += other.seconds
+        for side, seconds in other.cpu.items():
+            self.cpu[side] = self.cpu.get(side, 0.0) + seconds
 
     def cpu_ms(self, side: str) -> float:
         """CPU milliseconds per counted answer on one side (server, database, clients)."""
@@ -108,7 +119,7 @@ def start_floor(port: int, url: str, args: argparse.Namespace, log: Path) -> sub
     command = [str(Path(sys.executable).parent / "gunicorn"), "--chdir", str(BENCH)]
     command += ["--bind", f"{HOST}:{port}", "--workers", str(args.workers)]
     command += ["--threads", str(args.threads), "--worker-class", "gthread"]
-    command += ["--keep-alive", "75", "--access-logfile", "-", "floor_app:app"]
+    command += ["--keep-alive", "75", "--reuse-port", "--access-logfile", "-", "floor_app:app"]
     env = {**os.environ, "FLOOR_DATABASE_URL": url}
     with log.open("wb") as out:
         return subprocess.Popen(
@@ -231,65 +242,65 @@ def run_database(database_url: str | None, args, tmp: Path) -> tuple[list[Result
     create_table(floor_url)
     most = max(args.clients)
     per_client = max(2, -(-20 // min(args.clients)))  # enough tokens that none meets its limit
-    results: list[Result] = []
-    ok = True
-
-    port, log = free_port(), tmp / "walkapp.log"
-    server = start_server(port, args.workers, args.threads, log)
+    results = {
+        (target, n): Result(target, n) for n in args.clients for target in ("walkapp", "floor")
+    }
+    ports = {"walkapp": free_port(), "floor": free_port()}
+    logs = {"walkapp": tmp / "walkapp.log", "floor": tmp / "floor.log"}
+    servers: dict[str, subprocess.Popen] = {}
     try:
-        wait_ready(port, "/api/v1/taxonomy", server, log)
-        phones, vocab = join_everyone(port, join_code, most * per_client)
+        servers["walkapp"] = start_server(
+            ports["walkapp"], args.workers, args.threads, logs["walkapp"]
+        )
+        servers["floor"] = start_floor(ports["floor"], floor_url, args, logs["floor"])
+        wait_ready(ports["walkapp"], "/api/v1/taxonomy", servers["walkapp"], logs["walkapp"])
+        wait_ready(ports["floor"], "/floor", servers["floor"], logs["floor"])
+        phones, vocab = join_everyone(ports["walkapp"], join_code, most * per_client)
         tokens = [p.headers["Authorization"].split(" ", 1)[1] for p in phones]
         before = count_rows(url, "observation")
-        sent = 0
+        slice_s = args.seconds / args.rounds
         for n in args.clients:
             share = [tokens[i::n] for i in range(n)]
-            result = load(
-                "walkapp", port, "/api/v1/observations", share, vocab, n, args.seconds, server.pid
-            )
-            results.append(result)
-            sent += len(result.ms)
+            for _ in range(args.rounds):
+                for target, path, its_tokens in (
+                    ("walkapp", "/api/v1/observations", share),
+                    ("floor", "/floor", []),
+                ):
+                    server = servers[target]
+                    part = load(
+                        target, ports[target], path, its_tokens, vocab, n, slice_s, server.pid
+                    )
+                    results[(target, n)].add(part)
     finally:
-        stop_server(server)
-    stored = count_rows(url, "observation") - before
-    for line in server_trouble(log)[:5]:
-        print(f"  walkapp log: {line}")
-        ok = False
-    if stored < sent:
-        print(f"  walkapp stored {stored} spots, fewer than the {sent} answered 201")
-        ok = False
+        for server in servers.values():
+            stop_server(server)
+    ok = True
+    stored = {
+        "walkapp": count_rows(url, "observation") - before,
+        "floor": count_rows(floor_url, "floor_spot"),
+    }
+    for target in ("walkapp", "floor"):
+        for line in server_trouble(logs[target])[:5]:
+            print(f"  {target} log: {line}")
+            ok = False
+        sent = sum(len(r.ms) for (t, _n), r in results.items() if t == target)
+        if stored[target] < sent:
+            print(f"  {target} stored {stored[target]} rows, fewer than the {sent} answered 201")
+            ok = False
 
-    port, log = free_port(), tmp / "floor.log"
-    server = start_floor(port, floor_url, args, log)
-    try:
-        wait_ready(port, "/floor", server, log)
-        sent = 0
-        for n in args.clients:
-            result = load("floor", port, "/floor", [], vocab, n, args.seconds, server.pid)
-            results.append(result)
-            sent += len(result.ms)
-    finally:
-        stop_server(server)
-    stored = count_rows(floor_url, "floor_spot")
-    for line in server_trouble(log)[:5]:
-        print(f"  floor log: {line}")
-        ok = False
-    if stored < sent:
-        print(f"  floor stored {stored} rows, fewer than the {sent} answered 201")
-        ok = False
-
-    report(database, results, args)
-    for result in results:
+    ordered = [results[(target, n)] for target in ("walkapp", "floor") for n in args.clients]
+    report(database, ordered, args)
+    for result in ordered:
         for error in result.errors[:3]:
             print(f"  {result.target} error: {error}")
         ok = ok and not result.errors and bool(result.ms)
-    return results, ok
+    return ordered, ok
 
 
 def report(database: str, results: list[Result], args) -> None:
     print(
         f"{database}: gunicorn {args.workers} workers x {args.threads} threads (gthread), "
-        f"{args.seconds:.0f} s per figure after {WARMUP_S:.0f} s of warm-up, closed loop"
+        f"{args.seconds:.0f} s per figure in {args.rounds} slice(s) taken in turn, closed loop"
     )
     print(
         f"  {'target':8} {'clients':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
@@ -321,11 +332,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--clients", help="concurrent clients, comma-separated (default 4,50)")
     parser.add_argument("--seconds", type=float, help="per figure (default 10, quick 3)")
+    parser.add_argument("--rounds", type=int, help="slices per figure (default 5, quick 1)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn processes")
     parser.add_argument("--threads", type=int, default=8, help="threads per process")
     args = parser.parse_args(argv)
     args.clients = [int(c) for c in (args.clients or ("4" if args.quick else "4,50")).split(",")]
     args.seconds = args.seconds or (3.0 if args.quick else 10.0)
+    args.rounds = args.rounds or (1 if args.quick else 5)
     args.database = args.database or ("sqlite" if args.quick else "both")
     return args
 
