@@ -346,7 +346,6 @@ def test_the_map_loads_nothing_from_elsewhere_and_escapes_a_hostile_name(
     assert r.status_code == 200 and r.mimetype == "text/html"
     html = r.get_data(as_text=True)
     assert not EXTERNAL.search(html), EXTERNAL.search(html).group(0)
-    assert "cdn" not in html.lower()
     assert HOSTILE not in html and "<img" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html  # the tooltip, escaped
     # Every script carries the response's nonce; nothing else may run.
