@@ -417,7 +417,8 @@ def test_document_works_offline_and_is_accessible(client, world):
     html = r.get_data(as_text=True)
     hosts = set(re.findall(r"https?://([^/\"'\s)]+)", html))
     assert hosts <= {"localhost"}, hosts
-    assert "cdn" not in html and "bootstrap" not in html.lower()
+    # (No test for the letters "cdn": the script nonce is random, and the hosts are checked.)
+    assert "bootstrap" not in html.lower()
     assert re.search(r'<meta name="viewport" content="width=device-width, initial-scale=1">', html)
     assert "user-scalable=no" not in html and "maximum-scale" not in html
     assert '<html lang="en">' in html
